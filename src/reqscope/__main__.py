@@ -1,0 +1,3 @@
+from reqscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Import and export: curl commands and HAR files."""

@@ -1,0 +1,1 @@
+"""The Textual front end. Nothing under reqscope.core imports this package."""
