@@ -28,6 +28,9 @@ def test_core_module_does_not_import_textual_or_rich(module: str) -> None:
 
 
 def test_importing_reqscope_is_light() -> None:
-    code = "import sys, reqscope, reqscope.cli; print(sorted(m for m in ('textual','rich','httpx') if m in sys.modules))"
+    code = (
+        "import sys, reqscope, reqscope.cli\n"
+        "print(sorted(m for m in ('textual', 'rich', 'httpx') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -107,7 +107,8 @@ class Expectation:
 class Capture:
     """Take a value from a response into a variable, so a login token flows onward.
 
-    source: "json" (JSON pointer/path in `expr`) | "header" (name in `expr`) | "regex" (over the body)
+    source: "json" (JSON pointer/path in `expr`) | "header" (name in `expr`)
+            | "regex" (over the body)
     """
 
     variable: str
