@@ -32,7 +32,7 @@ lab: $(STAMP)
 	$(BIN)/reqscope lab
 
 screenshots: $(STAMP)
-	$(BIN)/python -m bench.screenshots
+	$(BIN)/python bench/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

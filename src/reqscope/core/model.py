@@ -214,6 +214,7 @@ class ErrorKind(StrEnum):
     PROXY = "proxy"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     REQUEST_BODY = "request_body"  # e.g. a multipart file that cannot be read
+    INVALID_REQUEST = "invalid_request"  # a method or header that cannot go on the wire
     OTHER = "other"
 
 
@@ -252,6 +253,8 @@ class RedirectHop:
     status: int
     location: str
     dropped_headers: tuple[str, ...] = ()  # request headers not sent on the next hop
+    next_method: str = ""  # method of the next hop (GET after a 303, or a 301/302 to a POST)
+    next_url: str = ""  # `location` resolved against `url`
 
 
 @dataclass(frozen=True, slots=True)

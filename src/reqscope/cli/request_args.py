@@ -1,0 +1,214 @@
+"""The request options shared by `send` and `why` (curl-like where curl has a name for it),
+and how they become a model.Request. Standard library only at module level: the CLI starts
+fast because nothing heavy is imported until a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reqscope.cli import UsageError
+
+if TYPE_CHECKING:
+    from reqscope.core.model import Header, Request
+    from reqscope.core.templating import Expansion
+
+
+def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register URL, method, headers, body, variables and transport options."""
+    parser.add_argument("url", metavar="URL", help="the URL; may contain {{variables}}")
+    parser.add_argument("-X", "--request", dest="method", metavar="METHOD", help="HTTP method")
+    parser.add_argument(
+        "-H",
+        "--header",
+        dest="headers",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="add a header (repeatable; order and duplicates are kept)",
+    )
+    body = parser.add_mutually_exclusive_group()
+    body.add_argument(
+        "-d",
+        "--data",
+        metavar="BODY",
+        help="request body (@FILE reads a file, @- stdin); JSON is sent as application/json "
+        "unless a Content-Type is given; implies POST",
+    )
+    body.add_argument("--data-file", metavar="FILE", help="read the body from FILE (- = stdin)")
+    parser.add_argument("-u", "--user", metavar="USER:PASSWORD", help="HTTP basic auth credentials")
+    parser.add_argument(
+        "--var",
+        dest="variables",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="define {{NAME}} (repeatable)",
+    )
+    parser.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="a .env file whose values override the environment for {{env.NAME}}",
+    )
+    parser.add_argument(
+        "--timeout",
+        "--max-time",
+        dest="timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="time limit for the whole exchange, in seconds (default 30)",
+    )
+    parser.add_argument(
+        "--connect-timeout", type=_seconds, metavar="S", help="time limit to connect"
+    )
+    parser.add_argument(
+        "-k", "--insecure", action="store_true", help="do not verify the TLS certificate"
+    )
+    parser.add_argument("--cacert", metavar="FILE", help="trust the CAs in this PEM bundle")
+    parser.add_argument("--cert", metavar="FILE", help="client certificate (PEM)")
+    parser.add_argument("--key", metavar="FILE", help="client certificate key (PEM)")
+    parser.add_argument("--proxy", metavar="URL", help="send through this proxy")
+    parser.add_argument("--http2", action="store_true", help="offer HTTP/2 (over TLS)")
+    parser.add_argument(
+        "--no-follow", action="store_true", help="do not follow redirects (show the 3xx)"
+    )
+    parser.add_argument(
+        "--max-redirects", type=int, default=10, metavar="N", help="redirects to follow"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "-f", "--fail", action="store_true", help="exit 1 when the status is 4xx or 5xx"
+    )
+    parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print credentials in clear (they are masked by default)",
+    )
+
+
+def build_request(args: argparse.Namespace) -> Request:
+    """The request as typed (unexpanded). Raises UsageError for a malformed option."""
+    from reqscope.core.model import (
+        Auth,
+        AuthKind,
+        BodyKind,
+        Request,
+        RequestOptions,
+    )
+
+    headers = tuple(parse_header(text) for text in args.headers)
+    body = _read_body(args)
+    body_kind = BodyKind.NONE
+    if body is not None:
+        has_type = any(h.name.lower() == "content-type" for h in headers)
+        body_kind = BodyKind.JSON if not has_type and _looks_like_json(body) else BodyKind.RAW
+    auth = Auth()
+    if args.user is not None:
+        username, _, password = args.user.partition(":")
+        auth = Auth(kind=AuthKind.BASIC, username=username, password=password)
+    method = (args.method or ("POST" if body is not None else "GET")).strip()
+    if not method:
+        raise UsageError("the method (-X) is empty")
+    if args.max_redirects < 0:
+        raise UsageError("--max-redirects must be 0 or more")
+    options = RequestOptions(
+        timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
+        follow_redirects=not args.no_follow,
+        max_redirects=args.max_redirects,
+        verify=not args.insecure,
+        ca_bundle=args.cacert or "",
+        client_cert=args.cert or "",
+        client_key=args.key or "",
+        proxy=args.proxy or "",
+        http2=args.http2,
+    )
+    return Request(
+        name="cli",
+        method=method.upper(),
+        url=args.url,
+        headers=headers,
+        body_kind=body_kind,
+        body=body or "",
+        auth=auth,
+        options=options,
+    )
+
+
+def expand(args: argparse.Namespace, request: Request) -> Expansion:
+    """Expand `{{variables}}` from --var, --env-file (over the environment) and os.environ;
+    raises UsageError naming an undefined variable or an unreadable env file."""
+    from reqscope.core.errors import ReqscopeError
+    from reqscope.core.model import Variable
+    from reqscope.core.templating import expand_request, load_env_file
+
+    variables = []
+    for text in args.variables:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"bad --var {text!r}: expected NAME=VALUE")
+        variables.append(Variable(name.strip(), value))
+    try:
+        env = dict(os.environ)
+        if args.env_file:
+            env.update(load_env_file(args.env_file))
+        return expand_request(request, variables, env)
+    except ReqscopeError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_header(text: str) -> Header:
+    """`Name: value` -> Header; `Name:` is an empty value. Raises UsageError."""
+    from reqscope.core.model import Header
+
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or any(ch.isspace() for ch in name.strip()):
+        raise UsageError(f"bad header {text!r}: expected 'Name: value'")
+    return Header(name.strip(), value.strip())
+
+
+def _read_body(args: argparse.Namespace) -> str | None:
+    if args.data_file is not None:
+        return _read_file(args.data_file, "--data-file")
+    data: str | None = args.data
+    if data is not None and data.startswith("@"):
+        return _read_file(data[1:], "-d @FILE")
+    return data
+
+
+def _read_file(path: str, option: str) -> str:
+    """File bytes as text that round-trips to the same bytes (surrogateescape), so binary
+    files are sent unchanged."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {option} {path!r}: {exc.strerror or exc}") from None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _looks_like_json(text: str) -> bool:
+    import json
+
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
