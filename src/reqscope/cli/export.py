@@ -1,0 +1,125 @@
+"""`reqscope export SESSION --to curl|har`: a session's requests as curl commands, or its
+recorded exchanges as a HAR file. Secrets stay out unless --include-secrets: curl commands
+read them from environment variables, HAR files have them masked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reqscope.cli import EXIT_OK, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from reqscope.core.model import Request, Session
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "export",
+        help="write a session's requests as curl commands or its recording as HAR",
+        description=(
+            "Write a session's requests as curl commands (secrets read from environment "
+            "variables) or its recorded exchanges as a HAR 1.2 file (secrets masked)."
+        ),
+    )
+    parser.add_argument("session", help="the session file (.toml)")
+    parser.add_argument("--to", choices=("curl", "har"), required=True, dest="format")
+    parser.add_argument("--request", metavar="NAME", help="only the request named NAME")
+    parser.add_argument("--include-secrets", action="store_true", help="write credentials in clear")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically)")
+    parser.add_argument(
+        "--one-line", action="store_true", help="curl: one line per command, no ` \\` breaks"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reqscope.core.errors import ReqscopeError
+    from reqscope.core.store import load_session, write_atomically
+
+    try:
+        session = load_session(args.session)
+        text = _curl(session, args) if args.format == "curl" else _har(session, args)
+        if args.output:
+            write_atomically(Path(args.output), text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+    except ReqscopeError as exc:
+        print(f"reqscope: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _selected_requests(session: Session, name: str | None) -> list[Request]:
+    if name is None:
+        return list(session.requests)
+    chosen = [req for req in session.requests if req.name == name]
+    if not chosen:
+        names = ", ".join(repr(req.name) for req in session.requests[:5])
+        raise UsageError(f"no request named {name!r} in the session (it has {names})")
+    return chosen
+
+
+def _curl(session: Session, args: argparse.Namespace) -> str:
+    from reqscope.core.interop.curl import to_curl
+
+    values = {var.name: var.value for var in session.variables if not var.secret}
+    commands = []
+    for request in _selected_requests(session, args.request):
+        inlined = inline_session_values(request, values)
+        command = to_curl(
+            inlined, include_secrets=args.include_secrets, multiline=not args.one_line
+        )
+        commands.append(f"# {request.name}\n{command}\n")
+    return "\n".join(commands)
+
+
+def _har(session: Session, args: argparse.Namespace) -> str:
+    import json
+
+    from reqscope.core.interop.har import to_har
+    from reqscope.core.redact import Redactor, secrets_in_request
+
+    exchanges = list(session.history)
+    if args.request is not None:
+        _selected_requests(session, args.request)  # a name that does not exist is an error
+        exchanges = [ex for ex in exchanges if ex.request_name == args.request]
+    redactor = Redactor()
+    for request in session.requests:
+        for secret in secrets_in_request(request):
+            redactor.add(secret)
+    for var in session.variables:
+        if var.secret and var.value:
+            redactor.add(var.value)
+    document = to_har(exchanges, include_secrets=args.include_secrets, redactor=redactor)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def inline_session_values(request: Request, values: dict[str, str]) -> Request:
+    """The request with non-secret session variables written in (a pasted curl command has
+    no session); secret ones and `{{env.X}}` stay references, which export as `${X}`."""
+    from dataclasses import replace
+
+    from reqscope.core.interop.templates import inline_values
+
+    def inline(text: str) -> str:
+        return inline_values(text, values)
+
+    return replace(
+        request,
+        url=inline(request.url),
+        headers=tuple(
+            replace(h, name=inline(h.name), value=inline(h.value)) for h in request.headers
+        ),
+        body=inline(request.body),
+        form=tuple(replace(f, value=inline(f.value), file=inline(f.file)) for f in request.form),
+        auth=replace(
+            request.auth,
+            token=inline(request.auth.token),
+            username=inline(request.auth.username),
+            password=inline(request.auth.password),
+        ),
+    )
