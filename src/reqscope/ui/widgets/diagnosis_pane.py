@@ -1,0 +1,308 @@
+"""The diagnosis pane: why the server refused, as ranked findings with their evidence and the
+fixes to try, and the causes ruled out. It only renders a Diagnosis; "try fix" posts a
+message and the app applies the fix to the request and resends (never from in here)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Collapsible, Static
+
+from reqscope.core.model import Diagnosis, Exchange, Finding, Fix, RuledOut
+from reqscope.ui.formatting import (
+    describe_action,
+    inert,
+    percent,
+    score_bar,
+    transport_error_hint,
+)
+
+IDLE_TEXT = "Send a request: the diagnosis of the response shows here."
+PENDING_TEXT = "Diagnosing…"
+
+
+def actionable_fix(finding: Finding) -> Fix | None:
+    """The fix "try fix" applies: the first one that is a change the app can make."""
+    return next((fix for fix in finding.fixes if fix.action is not None), None)
+
+
+def finding_head(finding: Finding, rank: int, *, expanded: bool) -> Content:
+    """`▾ 1. ███████░░░  72%  Title  cause_id`."""
+    return Content.assemble(
+        ("▾ " if expanded else "▸ ", "$accent"),
+        (f"{rank}. ", "bold"),
+        (score_bar(finding.score), "$primary"),
+        (f" {percent(finding.score):>4}  ", "$text-muted"),
+        (inert(finding.title), "bold"),
+        (f"  {inert(finding.cause)}", "$text-muted"),
+    )
+
+
+def finding_details(finding: Finding) -> Content:
+    """Evidence, fixes in order (the one "t" applies marked) and references. Evidence quotes
+    the response, so everything is drawn inert."""
+    lines: list[Content] = []
+    if finding.evidence:
+        lines.append(Content.styled("Evidence", "$text-muted italic"))
+        lines += [
+            Content.assemble(("  │ ", "$text-muted"), inert(line)) for line in finding.evidence
+        ]
+    chosen = actionable_fix(finding)
+    if finding.fixes:
+        lines.append(Content.styled("Fixes", "$text-muted italic"))
+        for number, fix in enumerate(finding.fixes, start=1):
+            lines.append(Content(f"  {number}. {inert(fix.text)}"))
+            if fix is chosen and fix.action is not None:
+                action = fix.action
+                label = describe_action(action.kind, action.name, action.value)
+                lines.append(Content.styled(f"     → press t to {label}", "bold $success"))
+    if chosen is None:
+        lines.append(
+            Content.styled(
+                "No automatic fix for this one: apply it by hand, then resend.", "$text-muted"
+            )
+        )
+    if finding.references:
+        lines.append(Content.styled("See", "$text-muted italic"))
+        lines += [Content.styled(f"  {inert(ref)}", "$text-muted") for ref in finding.references]
+    return Content("\n").join(lines)
+
+
+def ruled_out_content(ruled_out: tuple[RuledOut, ...]) -> Content:
+    return Content("\n").join(
+        Content.assemble((inert(item.cause), "bold"), ("  ", ""), inert(item.reason))
+        for item in ruled_out
+    )
+
+
+def headline(diagnosis: Diagnosis, exchange: Exchange) -> Content:
+    """One line above the findings: the transport error hint, a count, or all clear."""
+    if exchange.error is not None:
+        hint = transport_error_hint(exchange.error, exchange.request.url)
+        return Content.styled(hint, "bold $error")
+    count = len(diagnosis.findings)
+    status = exchange.status
+    if count:
+        noun = "likely cause" if count == 1 else "likely causes"
+        return Content.assemble(
+            (f"{count} {noun}", "bold"),
+            ("  ↑↓ select · enter expand · t try fix", "$text-muted"),
+        )
+    if status is not None and 200 <= status < 300:
+        return Content.styled("✓ No problems found.", "$success")
+    return Content.styled(
+        f"No known cause matched this {status} response: read its body and headers for the "
+        "server's own reason.",
+        "$text-muted",
+    )
+
+
+class FindingView(Vertical):
+    """One finding: a head line, and its details when expanded (indented, so wrapped lines
+    stay aligned in a narrow pane)."""
+
+    DEFAULT_CSS = """
+    FindingView {
+        height: auto;
+        padding: 0 1;
+        border-left: blank;
+    }
+    FindingView.-selected {
+        background: $boost;
+        border-left: outer $primary;
+    }
+    FindingView > .finding-details {
+        display: none;
+        padding-left: 5;
+    }
+    FindingView.-expanded > .finding-details {
+        display: block;
+    }
+    """
+
+    def __init__(self, finding: Finding, rank: int, *, expanded: bool) -> None:
+        super().__init__(classes="-expanded" if expanded else "")
+        self.finding = finding
+        self.rank = rank
+
+    @property
+    def expanded(self) -> bool:
+        return self.has_class("-expanded")
+
+    def compose(self) -> ComposeResult:
+        head = finding_head(self.finding, self.rank, expanded=self.expanded)
+        yield Static(head, classes="finding-head")
+        yield Static(finding_details(self.finding), classes="finding-details")
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.set_class(expanded, "-expanded")
+        head = finding_head(self.finding, self.rank, expanded=expanded)
+        self.query_one(".finding-head", Static).update(head)
+
+
+class DiagnosisPane(Widget, can_focus=True):
+    """Ranked findings for the shown exchange; up/down select, enter expands, t tries the
+    selected finding's fix by posting FixRequested."""
+
+    DEFAULT_CSS = """
+    DiagnosisPane {
+        height: 1fr;
+        layout: vertical;
+    }
+    DiagnosisPane > #diagnosis-headline {
+        padding: 0 1;
+        background: $boost;
+        height: auto;
+    }
+    DiagnosisPane > #diagnosis-findings {
+        height: 1fr;
+    }
+    DiagnosisPane:focus FindingView.-selected {
+        border-left: outer $accent;
+    }
+    DiagnosisPane .ruled-out {
+        padding: 0;
+        margin-top: 1;
+    }
+    DiagnosisPane .ruled-out Static {
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "select_next", "Next finding", show=False),
+        Binding("up,k", "select_previous", "Previous finding", show=False),
+        Binding("enter,space", "toggle_finding", "Expand/collapse", tooltip="Show the evidence"),
+        Binding("t", "try_fix", "Try fix", tooltip="Apply the finding's fix and resend"),
+        Binding("pagedown", "page_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Scroll up", show=False),
+    ]
+
+    class FixRequested(Message):
+        """The user asked to apply `fix` (which has an action) of `finding` and resend."""
+
+        def __init__(self, fix: Fix, finding: Finding) -> None:
+            super().__init__()
+            self.fix = fix
+            self.finding = finding
+
+    def __init__(
+        self, *, id: str | None = None, classes: str | None = None, name: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes, name=name)
+        self.diagnosis: Diagnosis | None = None
+        self.exchange: Exchange | None = None
+        self.selected = 0
+        self._views: list[FindingView] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled(IDLE_TEXT, "$text-muted"), id="diagnosis-headline")
+        findings = VerticalScroll(id="diagnosis-findings")
+        findings.can_focus = False  # the pane keeps focus; up/down move the selection
+        yield findings
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def show_pending(self) -> None:
+        self._show(None, None, Content.styled(PENDING_TEXT, "$accent"))
+
+    def show_diagnosis(self, diagnosis: Diagnosis | None, exchange: Exchange | None) -> None:
+        if exchange is None:
+            self._show(None, None, Content.styled(IDLE_TEXT, "$text-muted"))
+            return
+        diagnosis = diagnosis if diagnosis is not None else Diagnosis()
+        self._show(diagnosis, exchange, headline(diagnosis, exchange))
+
+    @property
+    def selected_finding(self) -> Finding | None:
+        views = self._views
+        return views[self.selected].finding if 0 <= self.selected < len(views) else None
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def _show(self, diagnosis: Diagnosis | None, exchange: Exchange | None, head: Content) -> None:
+        self.diagnosis = diagnosis
+        self.exchange = exchange
+        self.selected = 0
+        self.query_one("#diagnosis-headline", Static).update(head)
+        container = self.query_one("#diagnosis-findings", VerticalScroll)
+        container.remove_children()
+        self._views = [
+            FindingView(finding, rank, expanded=rank == 1)
+            for rank, finding in enumerate(diagnosis.findings if diagnosis else (), start=1)
+        ]
+        widgets: list[Widget] = list(self._views)
+        if diagnosis is not None and diagnosis.ruled_out:
+            widgets.append(
+                Collapsible(
+                    Static(ruled_out_content(diagnosis.ruled_out)),
+                    title=f"Ruled out ({len(diagnosis.ruled_out)})",
+                    collapsed=True,
+                    classes="ruled-out",
+                )
+            )
+        if widgets:
+            container.mount_all(widgets)
+        container.scroll_home(animate=False)
+        self._mark_selected()
+
+    def _mark_selected(self) -> None:
+        for index, view in enumerate(self._views):
+            view.set_class(index == self.selected, "-selected")
+        self.refresh_bindings()
+        self.call_after_refresh(self._scroll_to_selected)
+
+    def _scroll_to_selected(self) -> None:
+        if 0 <= self.selected < len(self._views) and self._views[self.selected].is_mounted:
+            self.query_one("#diagnosis-findings", VerticalScroll).scroll_to_widget(
+                self._views[self.selected], animate=False
+            )
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim "Try fix" in the footer when the selected finding has no automatic fix."""
+        if action == "try_fix":
+            finding = self.selected_finding
+            return (finding is not None and actionable_fix(finding) is not None) or None
+        if action in ("toggle_finding", "select_next", "select_previous"):
+            return bool(self._views) or None
+        return True
+
+    def action_select_next(self) -> None:
+        views = self._views
+        if views:
+            self.selected = min(self.selected + 1, len(views) - 1)
+            self._mark_selected()
+
+    def action_select_previous(self) -> None:
+        if self._views:
+            self.selected = max(self.selected - 1, 0)
+            self._mark_selected()
+
+    def action_toggle_finding(self) -> None:
+        views = self._views
+        if 0 <= self.selected < len(views):
+            view = views[self.selected]
+            view.set_expanded(not view.expanded)
+            self.call_after_refresh(self._scroll_to_selected)
+
+    def action_try_fix(self) -> None:
+        finding = self.selected_finding
+        fix = actionable_fix(finding) if finding is not None else None
+        if finding is None or fix is None:
+            self.notify("This finding has no automatic fix: apply it by hand.", severity="warning")
+            return
+        self.post_message(self.FixRequested(fix, finding))
+
+    def action_page_down(self) -> None:
+        self.query_one("#diagnosis-findings", VerticalScroll).scroll_page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one("#diagnosis-findings", VerticalScroll).scroll_page_up()
