@@ -66,7 +66,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("reqscope — keys that work everywhere, then in the focused widget", id="help-title")
+            yield Static(
+                "reqscope — keys that work everywhere, then in the focused widget", id="help-title"
+            )
             table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Action", "Where")
             for entry in self._entries:
