@@ -351,3 +351,57 @@ def test_transport_error_facts() -> None:
     facts = extract_facts(failed)
     assert facts.status is None
     assert (facts.error_kind, facts.error_detail) == ("tls", "certificate_required")
+
+
+def test_several_server_headers_are_each_recognised() -> None:
+    facts = extract_facts(
+        exchange(response_headers={"Server": "BaseHTTP/0.6", "server": "nginx/1.24.0"})
+    )
+    assert "nginx" in facts.server_family
+    assert facts.server == "BaseHTTP/0.6, nginx/1.24.0"
+
+
+@pytest.mark.parametrize(
+    ("granted", "accepted", "missing"),
+    [
+        ("gist, repo, workflow", "delete_repo", True),
+        ("repo", "repo:status", False),
+        ("admin:org", "read:org", False),
+        ("write:packages", "read:packages", False),
+        ("", "repo", True),
+        ("repo", "", False),
+    ],
+)
+def test_oauth_scope_headers(granted: str, accepted: str, missing: bool) -> None:
+    headers = {"X-OAuth-Scopes": granted, "X-Accepted-OAuth-Scopes": accepted}
+    facts = extract_facts(exchange(response_headers=headers))
+    assert facts.oauth_scope_missing is missing
+    without_granted = extract_facts(exchange(response_headers={"X-Accepted-OAuth-Scopes": "x"}))
+    assert not without_granted.oauth_scope_missing  # nothing known about the token
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "pattern"),
+    [
+        ("https://s.example/index.php?catid=3%20AND%203100=3100", b"", "sql_injection"),
+        ("https://s.example/s?q=1%27%20UNION%20SELECT%20password", b"", "sql_injection"),
+        ("https://s.example/s?q=%3Cscript%3Ealert(1)%3C/script%3E", b"", "cross_site_scripting"),
+        ("https://s.example/files/../../etc/passwd", b"", "path_traversal"),
+        ("https://s.example/api", b"comment=%3Cscript%3Ex%3C%2Fscript%3E", "cross_site_scripting"),
+        ("https://s.example/ping?host=1.1.1.1;cat /etc/hosts", b"", "command_injection"),
+        ("https://s.example/search?q=rock+and+roll&sort=asc", b"", ""),
+        ("https://s.example/search?q=select+a+seat+from+the+plan+where+free", b"", ""),
+        ("https://api.example/v1/items", b'{"name":"Widget","note":"1 = 1"}', ""),
+    ],
+)
+def test_request_attack_pattern(url: str, body: bytes, pattern: str) -> None:
+    facts = extract_facts(exchange(url, method="POST" if body else "GET", body=body))
+    assert facts.request_attack_pattern == pattern
+
+
+def test_html_rendered_error_code() -> None:
+    body = "<html><ul><li>Code: AccessDenied</li><li>Message: Access Denied</li></ul></html>"
+    facts = extract_facts(
+        exchange(response_headers={"Content-Type": "text/html"}, response_body=body)
+    )
+    assert facts.error_codes == ("AccessDenied",)

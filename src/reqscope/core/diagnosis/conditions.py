@@ -13,6 +13,7 @@ from re import Pattern
 from typing import Any
 
 from reqscope.core.diagnosis.facts import FACT_TYPES, Facts
+from reqscope.core.diagnosis.prefilter import BodyPattern, body_pattern
 
 CONDITION_KEYS = frozenset(
     {
@@ -94,8 +95,8 @@ class Condition:
     headers_absent: tuple[str, ...] = ()
     request_headers: tuple[tuple[str, Pattern[str]], ...] = ()
     request_headers_absent: tuple[str, ...] = ()
-    body: tuple[Pattern[str], ...] = ()
-    body_any: tuple[Pattern[str], ...] = ()
+    body: tuple[BodyPattern, ...] = ()
+    body_any: tuple[BodyPattern, ...] = ()
     title: Pattern[str] | None = None
     error_codes: frozenset[str] = frozenset()
     url: Pattern[str] | None = None
@@ -143,14 +144,15 @@ class Condition:
                 return None
             lines.append(f'page title "{_quote(facts.title)}"')
         body_match = ""
-        for pattern in self.body:
-            found = pattern.search(facts.body_text)
+        for wanted in self.body:
+            found = wanted.search(facts.body_text, facts.body_folded)
             if found is None:
                 return None
             body_match = body_match or found.group()
             lines.append(f'body contains "{_quote(found.group())}"')
         if self.body_any:
-            found = next((m for m in (p.search(facts.body_text) for p in self.body_any) if m), None)
+            text, folded = facts.body_text, facts.body_folded
+            found = next((m for m in (p.search(text, folded) for p in self.body_any) if m), None)
             if found is None:
                 return None
             body_match = body_match or found.group()
@@ -298,7 +300,7 @@ def compile_condition(table: object, field: str, report: Report) -> Condition | 
         if key in table:
             names = _strings(table[key], f"{field}.{key}", report)
             compiled = [compile_regex(p, f"{field}.{key}", report) for p in names]
-            parts[key] = tuple(p for p in compiled if p is not None)
+            parts[key] = tuple(body_pattern(p) for p in compiled if p is not None)
     for key in ("title", "url"):
         if key in table:
             parts[key] = compile_regex(table[key], f"{field}.{key}", report)

@@ -40,6 +40,9 @@ class Facts:
     www_auth_scheme: str = ""
     www_auth_error: str = ""
     www_auth_scope: str = ""
+    oauth_scopes: tuple[str, ...] = ()
+    oauth_accepted_scopes: tuple[str, ...] = ()
+    oauth_scope_missing: bool = False
     retry_after_s: float | None = None
     ratelimit_limit: int | None = None
     ratelimit_remaining: int | None = None
@@ -94,6 +97,7 @@ class Facts:
     request_content_type: str = ""
     request_body_kind: str = "empty"
     content_type_mismatch: bool = False
+    request_attack_pattern: str = ""
     redirect_count: int = 0
     redirect_dropped_auth: bool = False
     redirect_cross_host: bool = False
@@ -106,6 +110,7 @@ class Facts:
     history_prior_401_without_credentials: bool = False
     # not facts: the material conditions and templates read directly
     body_text: str = field(default="", repr=False)
+    body_folded: str = field(default="", repr=False)  # body_text.casefold(), for prefilters
     response_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     request_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
@@ -113,7 +118,7 @@ class Facts:
         return getattr(self, name)
 
 
-_INTERNAL = frozenset({"body_text", "response_headers", "request_headers"})
+_INTERNAL = frozenset({"body_text", "body_folded", "response_headers", "request_headers"})
 
 
 def _fact_type(default: object, name: str) -> str:
@@ -166,6 +171,7 @@ def extract_facts(
         size = max(response.size, len(response.body))
         values.update(
             body_text=window,
+            body_folded=window.casefold(),
             body_kind=kind,
             body_size=size,
             title=rs.page_title(window) if kind in ("html", "xml", "text") else "",
@@ -197,17 +203,21 @@ def _response_values(status: int, reason: str, headers: dict[str, list[str]]) ->
     www, www_scheme, www_error, www_scope = rs.www_authenticate(headers)
     limit, remaining, reset = rs.ratelimit(headers)
     hit, cache_status, age = rs.cache_facts(headers)
+    granted, accepted, scope_missing = rs.oauth_scopes(headers)
     return {
         "status": status,
         "reason": reason,
         "content_type": rq.media_type(_first(headers, "content-type")),
-        "server": _first(headers, "server") or "",
+        "server": ", ".join(headers.get("server", [])),
         "server_family": tuple(rs.server_families(headers, cookies)),
         "set_cookie_names": tuple(cookies),
         "www_authenticate": www,
         "www_auth_scheme": www_scheme,
         "www_auth_error": www_error,
         "www_auth_scope": www_scope,
+        "oauth_scopes": tuple(granted),
+        "oauth_accepted_scopes": tuple(accepted),
+        "oauth_scope_missing": scope_missing,
         "ratelimit_limit": limit,
         "ratelimit_remaining": remaining,
         "ratelimit_reset": reset,
@@ -274,6 +284,7 @@ def _request_values(
         "request_content_type": content_type,
         "request_body_kind": body.kind,
         "content_type_mismatch": body.mismatch,
+        "request_attack_pattern": rq.attack_pattern(request.url, request.body),
         "redirect_count": len(exchange.redirects),
         "redirect_dropped_auth": any(
             name.lower() in ("authorization", "cookie")

@@ -26,6 +26,8 @@ _XML_CODE_RE = re.compile(r"<Code>\s*([^<]{1,200}?)\s*</Code>")
 _JSON_CODE_RE = re.compile(
     r'"(?:code|error|reason|status|type|errorCode|error_code|__type)"\s*:\s*"([^"]{1,120})"'
 )
+# S3 website endpoints (and similar HTML renderings of an XML error) list the code as an item.
+_HTML_CODE_RE = re.compile(r"<li>\s*Code:\s*([A-Za-z][\w.-]{1,80})\s*</li>", re.IGNORECASE)
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _WWW_ERROR_RE = re.compile(r'\berror\s*=\s*"?([^",]*)"?', re.IGNORECASE)
 _WWW_SCOPE_RE = re.compile(r'\bscope\s*=\s*"([^"]*)"|\bscope\s*=\s*([^,\s]*)', re.IGNORECASE)
@@ -102,6 +104,8 @@ def error_codes(headers: HeaderMap, window: str, kind: str, body_size: int) -> l
             codes.extend(_JSON_CODE_RE.findall(window))
     elif kind in ("xml", "html", "text"):
         codes.extend(_XML_CODE_RE.findall(window))
+        if kind == "html":
+            codes.extend(_HTML_CODE_RE.findall(window))
     return list(dict.fromkeys(codes))
 
 
@@ -124,7 +128,8 @@ def _collect_json_codes(value: Any, codes: list[str], depth: int) -> None:
 
 def server_families(headers: HeaderMap, set_cookie_names: list[str]) -> list[str]:
     """Who answered, from Server, Via and vendor headers (several can apply: CloudFront + WAF)."""
-    server = " ".join(headers.get("server", [])).lower()
+    # A proxy chain can send several Server headers; each is judged on its own.
+    servers = [value.strip().lower() for value in headers.get("server", [])]
     via = " ".join(headers.get("via", [])).lower()
     x_cache = " ".join(headers.get("x-cache", [])).lower()
     names = headers.keys()
@@ -132,46 +137,55 @@ def server_families(headers: HeaderMap, set_cookie_names: list[str]) -> list[str
     def prefixed(*prefixes: str) -> bool:
         return any(name.startswith(prefixes) for name in names)
 
+    def server_is(*exact: str) -> bool:
+        return any(value in exact for value in servers)
+
+    def server_starts(*prefixes: str) -> bool:
+        return any(value.startswith(prefixes) for value in servers)
+
+    def server_has(*parts: str) -> bool:
+        return any(part in value for value in servers for part in parts)
+
     found: list[str] = []
     checks: list[tuple[str, bool]] = [
-        ("cloudflare", server == "cloudflare" or "cf-ray" in names or "cf-mitigated" in names),
-        ("cloudfront", "x-amz-cf-id" in names or server == "cloudfront" or "cloudfront" in via
+        ("cloudflare", server_is("cloudflare") or "cf-ray" in names or "cf-mitigated" in names),
+        ("cloudfront", "x-amz-cf-id" in names or server_is("cloudfront") or "cloudfront" in via
          or "cloudfront" in x_cache),
-        ("aws", prefixed("x-amz-", "x-amzn-") or server in ("amazons3", "amazon")
-         or server.startswith("awselb")),
-        ("aws_s3", server == "amazons3"),
+        ("aws", prefixed("x-amz-", "x-amzn-") or server_is("amazons3", "amazon")
+         or server_starts("awselb")),
+        ("aws_s3", server_is("amazons3")),
         ("aws_apigateway", "x-amz-apigw-id" in names
          or ("x-amzn-requestid" in names and "x-amzn-errortype" in names)),
-        ("aws_elb", server.startswith("awselb")),
+        ("aws_elb", server_starts("awselb")),
         ("aws_waf", "x-amzn-waf-action" in names),
         ("google", prefixed("x-goog-", "x-guploader-") or "x-cloud-trace-context" in names
-         or server in ("google frontend", "gws", "esf", "gse", "sffe")),
+         or server_is("google frontend", "gws", "esf", "gse", "sffe")),
         ("azure", prefixed("x-ms-") or "x-azure-ref" in names),
         ("azure_frontdoor", "x-azure-ref" in names or "x-fd-healthprobe" in names),
-        ("github", prefixed("x-github-") or server == "github.com"),
+        ("github", prefixed("x-github-") or server_is("github.com")),
         ("gitlab", prefixed("x-gitlab-")),
-        ("akamai", server.startswith(("akamaighost", "akamainetstorage"))
+        ("akamai", server_starts("akamaighost", "akamainetstorage")
          or "akamai-grn" in names or prefixed("x-akamai-")),
         ("fastly", prefixed("fastly-", "x-fastly-")
          or "cache-" in " ".join(headers.get("x-served-by", [])).lower()),
         ("imperva", "x-iinfo" in names
          or "imperva" in " ".join(headers.get("x-cdn", [])).lower()
          or any(n.startswith(("incap_ses", "visid_incap")) for n in set_cookie_names)),
-        ("sucuri", "x-sucuri-id" in names or "sucuri" in server),
-        ("ddos_guard", "ddos-guard" in server),
-        ("f5", "big-ip" in server or "bigip" in server
+        ("sucuri", "x-sucuri-id" in names or server_has("sucuri")),
+        ("ddos_guard", server_has("ddos-guard")),
+        ("f5", server_has("big-ip", "bigip")
          or any(n.startswith(("TS01", "BIGipServer")) for n in set_cookie_names)),
-        ("iis", "microsoft-iis" in server),
-        ("apache", server.startswith("apache")),
-        ("nginx", server.startswith("nginx")),
-        ("openresty", server.startswith("openresty")),
-        ("litespeed", "litespeed" in server),
-        ("envoy", server == "envoy" or prefixed("x-envoy-")),
+        ("iis", server_has("microsoft-iis")),
+        ("apache", server_starts("apache")),
+        ("nginx", server_starts("nginx")),
+        ("openresty", server_starts("openresty")),
+        ("litespeed", server_has("litespeed")),
+        ("envoy", server_is("envoy") or prefixed("x-envoy-")),
         ("kong", prefixed("x-kong-") or "kong" in via),
         ("varnish", "x-varnish" in names or "varnish" in via),
-        ("haproxy", "haproxy" in server),
-        ("jetty", server.startswith("jetty")),
-        ("tornado", server.startswith("tornadoserver")),
+        ("haproxy", server_has("haproxy")),
+        ("jetty", server_starts("jetty")),
+        ("tornado", server_starts("tornadoserver")),
         ("kubernetes", "audit-id" in names or "x-kubernetes-pf-flowschema-uid" in names),
         ("shopify", prefixed("x-shopify-")),
         ("jenkins", "x-jenkins" in names),
@@ -201,6 +215,37 @@ def www_authenticate(headers: HeaderMap) -> tuple[str, str, str, str]:
     scope = _WWW_SCOPE_RE.search(value)
     scope_text = (scope.group(1) or scope.group(2) or "") if scope else ""
     return value, scheme, error.group(1).strip() if error else "", scope_text
+
+
+def oauth_scopes(headers: HeaderMap) -> tuple[list[str], list[str], bool]:
+    """(scopes the token has, scopes the endpoint accepts, the token has none of them) from
+    `X-OAuth-Scopes` and `X-Accepted-OAuth-Scopes` (GitHub's convention, copied by others).
+    "Has none" needs both headers: an absent X-OAuth-Scopes says nothing about the token."""
+    granted_values = headers.get("x-oauth-scopes")
+    accepted = _scope_list(", ".join(headers.get("x-accepted-oauth-scopes", [])))
+    if granted_values is None:
+        return [], accepted, False
+    granted = _scope_list(", ".join(granted_values))
+    missing = bool(accepted) and not any(_scope_covers(granted, scope) for scope in accepted)
+    return granted, accepted, missing
+
+
+def _scope_list(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\s]+", value) if part.strip()]
+
+
+def _scope_covers(granted: list[str], scope: str) -> bool:
+    """A granted scope covers its sub-scopes: `repo` covers `repo:status`, `admin:org` covers
+    `write:org` and `read:org`, `write:x` covers `read:x`."""
+    lowered = {g.lower() for g in granted}
+    scope = scope.lower()
+    if scope in lowered or any(scope.startswith(g + ":") for g in lowered):
+        return True
+    level, sep, target = scope.partition(":")
+    if not sep:
+        return False
+    stronger = {"read": ("write", "admin"), "write": ("admin",)}.get(level, ())
+    return any(f"{s}:{target}" in lowered for s in stronger)
 
 
 def http_date(value: str | None) -> datetime | None:
