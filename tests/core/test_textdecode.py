@@ -72,3 +72,21 @@ def test_binary_media_types() -> None:
     assert is_binary_media_type("video/mp4; codecs=x")
     assert not is_binary_media_type("application/problem+json")
     assert not is_binary_media_type("text/html")
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "charset", "binary"),
+    [
+        (b'{"a": "\xc3\xa9"}', '{"a": "é"}', "utf-8", False),
+        (codecs.BOM_UTF8 + b"{}", "{}", "utf-8-sig", False),
+        ('{"a": 1}'.encode("utf-16"), '{"a": 1}', "utf-16", False),
+        ('{"a": "é"}'.encode("latin-1"), '{"a": "é"}', "cp1252", False),
+        (b"\x00\x01\x02\x03", "", "", True),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom", "not-utf-8", "nul-bytes"],
+)
+def test_json_takes_the_utf8_fast_path_only_when_it_is_utf8(
+    body: bytes, text: str, charset: str, binary: bool
+) -> None:
+    decoded = decode_body(body, "application/json")
+    assert (decoded.text, decoded.charset, decoded.is_binary) == (text, charset, binary)

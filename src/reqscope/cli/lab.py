@@ -19,7 +19,9 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "lab",
         help="run the local lab server (reproduces refusals), or list its routes",
-        description="Run the lab in the foreground until Ctrl-C, or list its routes.",
+        description="Run the lab in the foreground until Ctrl-C, or list its routes. The lab "
+        "reproduces real refusals (one route or more per cause) next to generic routes "
+        "(echo, status, delay, redirects, big and hostile bodies); see docs/lab.md.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -30,13 +32,23 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="allow binding to a non-loopback address (the lab echoes what it receives)",
     )
-    parser.add_argument("--list", action="store_true", help="list the routes and exit")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the routes (each scenario with its cause, vendor and fix) and exit",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="--list as text lines (default) or as the Markdown tables of docs/lab.md",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        return list_routes()
+        return list_routes(args.format)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0-65535, not {args.port}")
     if not is_loopback(args.host):
@@ -92,15 +104,13 @@ def serve(host: str, port: int) -> int:
     return EXIT_OK
 
 
-def list_routes() -> int:
+def list_routes(output_format: str = "text") -> int:
+    from reqscope.lab.catalog import list_lines, markdown_tables
     from reqscope.lab.server import load_routes
 
     routes = load_routes().routes
-    width = max((len(route.pattern) for route in routes), default=0)
-    for route in routes:
-        methods = ",".join(sorted(route.methods)) if route.methods else "any"
-        line = f"{route.pattern:<{width}}  {methods:<10}  {route.summary}"
-        if route.scenario is not None:
-            line += f"  [cause: {route.scenario.cause}; {route.scenario.vendor}]"
-        print(line.rstrip())
+    if output_format == "markdown":
+        sys.stdout.write(markdown_tables(routes))
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in list_lines(routes)))
     return EXIT_OK

@@ -30,3 +30,8 @@ class InteropError(ReqscopeError):
 
 class RulesError(ReqscopeError):
     """A knowledge-base rule file is invalid; names the file and the rule."""
+
+
+class ReplayError(ReqscopeError):
+    """A session cannot be replayed as written (a bad expectation, capture or JSON path, an
+    unknown --only name); names the request and the check."""

@@ -40,6 +40,7 @@ _BINARY_TYPES = frozenset(
     }
 )
 _TEXT_SUFFIXES = ("+xml", "+json", "+yaml", "+text")
+_UTF8_ONLY_TYPES = frozenset({"application/json", "application/problem+json"})
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -57,7 +58,7 @@ _IDEOGRAPHS = ((0x4E00, 0x9FFF), (0x3000, 0x303F), (0xFF00, 0xFF65))
 _HANGUL = ((0xAC00, 0xD7AF), (0x3130, 0x318F))
 _EAST_ASIAN_ORDER = ("shift_jis", "euc-jp", "euc-kr", "gb18030", "big5")
 # Control characters that do not occur in text (TAB, LF, FF, CR and ESC do).
-_NON_TEXT_CONTROLS = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+_NON_TEXT_CONTROLS = bytes(sorted(frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,17 @@ def decode_body(body: bytes, content_type: str = "", *, truncated: bool = False)
     declared = declared_charset(content_type)
     if not body:
         return DecodedBody("", declared or "utf-8", False)
+    if (
+        not declared
+        and media_type(content_type) in _UTF8_ONLY_TYPES
+        and not body.startswith(codecs.BOM_UTF8)
+        and b"\x00" not in body[:SNIFF_BYTES]
+    ):
+        # JSON is UTF-8 by definition (RFC 8259): skip the sniffing, the common API case.
+        try:
+            return DecodedBody(body.decode("utf-8"), "utf-8", False)
+        except UnicodeDecodeError:
+            pass  # not what it claims: let the evidence below decide
     if is_binary_media_type(content_type):
         return DecodedBody("", "", True)
     head = body[:SNIFF_BYTES]
@@ -105,7 +117,9 @@ def decode_body(body: bytes, content_type: str = "", *, truncated: bool = False)
     sniffed = _in_document_charset(head)
     if sniffed:
         return DecodedBody(body.decode(sniffed, "replace"), sniffed, False)
-    if sum(byte in _NON_TEXT_CONTROLS for byte in head) > len(head) // 100 + 1:
+    # Counted by deleting them in C: a per-byte Python loop cost ~50 us on every response.
+    controls = len(head) - len(head.translate(None, _NON_TEXT_CONTROLS))
+    if controls > len(head) // 100 + 1:
         return DecodedBody("", "", True)
     text = _strict(body, "utf-8", truncated)
     if text is not None:

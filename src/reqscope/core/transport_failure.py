@@ -51,6 +51,7 @@ class FailureContext:
     proxy: str = ""
     client_cert: bool = False
     deadline_bound: bool = False  # the phase's timeout had been shortened to the total deadline
+    total_timeout: float = 0.0  # the exchange's whole-time limit; 0: same as `timeout`
 
 
 def describe_failure(exc: BaseException, context: FailureContext) -> TransportError:
@@ -123,9 +124,10 @@ def _os_reason(causes: list[BaseException]) -> str:
 
 def _timeout(exc: httpx.TimeoutException, context: FailureContext) -> TransportError:
     seconds = f"{context.timeout:.3g} s"
-    total = f" (the {seconds} total timeout ran out)" if context.deadline_bound else ""
+    whole = f"{context.total_timeout or context.timeout:.3g} s"
+    total = f" (the {whole} total timeout ran out)" if context.deadline_bound else ""
     if isinstance(exc, httpx.ConnectTimeout):
-        if context.proxy and context.host and context.host != httpx.URL(context.url).host:
+        if context.proxy:  # with a proxy, every connection this client opens is to it
             return TransportError(
                 ErrorKind.PROXY, _line(f"timed out connecting to the proxy {context.proxy}")
             )
@@ -148,7 +150,9 @@ def _timeout(exc: httpx.TimeoutException, context: FailureContext) -> TransportE
 
 def _connect_failure(causes: list[BaseException], context: FailureContext) -> TransportError:
     host = context.host or httpx.URL(context.url).host
-    via_proxy = bool(context.proxy) and host != httpx.URL(context.url).host
+    # With a proxy the client only ever connects to the proxy (even when it shares the
+    # target's host, e.g. both on 127.0.0.1); reaching the target is the proxy's job.
+    via_proxy = bool(context.proxy)
     if any(isinstance(c, socket.gaierror) for c in causes):
         reason = _os_reason(causes) or "name not found"
         kind = ErrorKind.PROXY if via_proxy else ErrorKind.DNS

@@ -18,6 +18,10 @@ from reqscope.lab.routing import LabRequest, LabResponse, LabState, Router, rout
 
 # Modules that register routes into `router` when imported.
 ROUTE_MODULES = ("reqscope.lab.generic", "reqscope.lab.scenarios")
+LAB_SERVER = "reqscope-lab"  # the Server header of routes that do not imitate a vendor
+# How often a background lab checks for `stop()`: the default 0.5 s made every test that
+# starts a lab wait about that long on teardown.
+STOP_POLL_SECONDS = 0.05
 
 
 def load_routes() -> Router:
@@ -96,8 +100,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def _write(self, response: LabResponse) -> None:
-        self.send_response(response.status, response.reason or None)
+        # send_response_only: http.server's send_response would add its own Server and Date
+        # in front of the route's, and a duplicated `Server: BaseHTTP/...` misleads whoever
+        # reads the headers (the diagnosis included) about which vendor answered.
+        self.send_response_only(response.status, response.reason or None)
         names = {name.lower() for name, _ in response.headers}
+        if "server" not in names:
+            self.send_header("Server", LAB_SERVER)
+        if "date" not in names:
+            self.send_header("Date", self.date_time_string())
         for name, value in response.headers:
             self.send_header(name, value)
         chunks = response.chunks()
@@ -163,7 +174,12 @@ class LabServer(ThreadingHTTPServer):
 
     def start(self) -> LabServer:
         """Serve in a daemon thread; returns self so `LabServer().start()` reads naturally."""
-        self._thread = threading.Thread(target=self.serve_forever, name="reqscope-lab", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="reqscope-lab",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
