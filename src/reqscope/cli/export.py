@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from reqscope.core.model import Request, Session
 
 
+EPILOG = """exit codes:
+  0  written
+  2  the session cannot be read, --request names no request, or FILE cannot be written
+"""
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "export",
@@ -24,9 +30,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "Write a session's requests as curl commands (secrets read from environment "
             "variables) or its recorded exchanges as a HAR 1.2 file (secrets masked)."
         ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("session", help="the session file (.toml)")
-    parser.add_argument("--to", choices=("curl", "har"), required=True, dest="format")
+    parser.add_argument(
+        "--to",
+        choices=("curl", "har"),
+        required=True,
+        dest="format",
+        help="curl: one command per request; har: the recorded exchanges",
+    )
     parser.add_argument("--request", metavar="NAME", help="only the request named NAME")
     parser.add_argument("--include-secrets", action="store_true", help="write credentials in clear")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically)")
@@ -43,13 +57,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         session = load_session(args.session)
         text = _curl(session, args) if args.format == "curl" else _har(session, args)
-        if args.output:
-            write_atomically(Path(args.output), text.encode("utf-8"))
-        else:
-            sys.stdout.write(text)
     except ReqscopeError as exc:
         print(f"reqscope: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_atomically(Path(args.output), text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 
@@ -67,20 +84,38 @@ def _curl(session: Session, args: argparse.Namespace) -> str:
     from reqscope.core.interop.curl import to_curl
 
     values = {var.name: var.value for var in session.variables if not var.secret}
+    if args.include_secrets:
+        values.update(_secret_values(session))
     commands = []
     for request in _selected_requests(session, args.request):
         inlined = inline_session_values(request, values)
         command = to_curl(
             inlined, include_secrets=args.include_secrets, multiline=not args.one_line
         )
-        commands.append(f"# {request.name}\n{command}\n")
+        title = " ".join(request.name.split())
+        commands.append(f"# {title}\n{command}\n")
     return "\n".join(commands)
+
+
+def _secret_values(session: Session) -> dict[str, str]:
+    """Secret variables' values where they are known: the session's own, else the
+    environment's under the same name or its upper-case form (as templating looks them up)."""
+    import os
+
+    found = {}
+    for var in session.variables:
+        if not var.secret:
+            continue
+        value = var.value or os.environ.get(var.name) or os.environ.get(var.name.upper())
+        if value:
+            found[var.name] = value
+    return found
 
 
 def _har(session: Session, args: argparse.Namespace) -> str:
     import json
 
-    from reqscope.core.interop.har import to_har
+    from reqscope.core.interop.har_export import to_har
     from reqscope.core.redact import Redactor, secrets_in_request
 
     exchanges = list(session.history)

@@ -2,7 +2,8 @@
 
 Without -o the session TOML goes to stdout; with -o it is written atomically, and nothing is
 written when the input is bad. Secrets never reach the file in clear: the session store turns
-literal credentials into secret variables and redacts recorded exchanges.
+literal credentials into secret variables and redacts recorded exchanges. A HAR is streamed and
+filtered as it is read, so a big export is never held whole.
 """
 
 from __future__ import annotations
@@ -10,12 +11,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from reqscope.cli import EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
-    from reqscope.core.model import Exchange, Request, Session
+    from reqscope.core.model import Session
+
+
+EPILOG = """Without -o the session TOML is printed on stdout. Credentials never reach it in
+clear: they become secret variables, and recorded exchanges are stored redacted.
+Options curl knows but reqscope cannot honour are named in warnings on stderr.
+docs/interop.md lists the supported curl options and the HAR mapping.
+
+exit codes:
+  0  the session was printed or written
+  2  bad input (malformed command, unknown option, truncated, non-HAR or binary file,
+     nothing selected) or FILE cannot be written; nothing is written
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,13 +36,28 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "import",
         help="make a session from a curl command or a HAR file",
         description="Make a session from a curl command or a HAR file (Chrome, Firefox).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     kinds = parser.add_subparsers(dest="source_kind", metavar="SOURCE", required=True)
-    curl = kinds.add_parser("curl", help="a curl command ('-' reads it from stdin)")
+    curl = kinds.add_parser(
+        "curl",
+        help="a curl command ('-' reads it from stdin)",
+        description="Make a session with the request a curl command sends.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     curl.add_argument("command", help="the curl command, quoted as one argument, or -")
-    har = kinds.add_parser("har", help="a HAR file exported by browser devtools ('-': stdin)")
+    har = kinds.add_parser(
+        "har",
+        help="a HAR file exported by browser devtools ('-': stdin)",
+        description="Make a session from a HAR file: one request per distinct recorded "
+        "request, and every selected entry kept as a recorded exchange.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     har.add_argument("file", help="the .har file, or - for stdin")
-    har.add_argument("--host", help="only entries whose URL host is HOST")
+    har.add_argument("--host", help="only entries whose URL host is HOST (any port)")
     har.add_argument("--status", type=int, help="only entries answered with STATUS (e.g. 403)")
     for each in (curl, har):
         each.add_argument("-o", "--output", metavar="FILE", help="write the session to FILE")
@@ -41,6 +69,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from reqscope.core.errors import ReqscopeError
+    from reqscope.core.store import dumps_session, write_atomically
 
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.force:
@@ -52,80 +81,66 @@ def run(args: argparse.Namespace) -> int:
             session, warnings = _session_from_har(args)
         for warning in warnings:
             print(f"reqscope: warning: {warning}", file=sys.stderr)
-        from reqscope.core.store import dumps_session, save_session
-
-        if output is None:
-            sys.stdout.write(dumps_session(session))
-        else:
-            save_session(session, output)
-            count = len(session.requests)
-            print(f"wrote {output} ({count} request{'s' if count != 1 else ''})", file=sys.stderr)
+        text = dumps_session(session)
     except ReqscopeError as exc:
         print(f"reqscope: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_atomically(output, text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote {output} ({_summary(session)})", file=sys.stderr)
     return EXIT_OK
+
+
+def _summary(session: Session) -> str:
+    requests, recorded = len(session.requests), len(session.history)
+    text = f"{requests} request{'s' if requests != 1 else ''}"
+    if recorded:
+        text += f", {recorded} recorded exchange{'s' if recorded != 1 else ''}"
+    return text
+
+
+def _session_name(args: argparse.Namespace) -> str:
+    return Path(args.output).stem if args.output else "imported"
 
 
 def _session_from_curl(args: argparse.Namespace) -> tuple[Session, list[str]]:
     from reqscope.core.interop.curl import request_from_curl
     from reqscope.core.model import Session
 
-    command = sys.stdin.read() if args.command == "-" else args.command
+    command = read_stdin_text("the curl command") if args.command == "-" else args.command
     imported = request_from_curl(command)
-    name = Path(args.output).stem if args.output else "imported"
-    return Session(name=name, requests=(imported.request,)), imported.warnings
+    return Session(name=_session_name(args), requests=(imported.request,)), imported.warnings
 
 
 def _session_from_har(args: argparse.Namespace) -> tuple[Session, list[str]]:
-    from reqscope.core.interop.har import read_har_exchanges
-    from reqscope.core.model import Session
+    from reqscope.core.interop.har import iter_har_exchanges
+    from reqscope.core.interop.har_session import Selection, session_from_exchanges
 
-    source: str | bytes = sys.stdin.buffer.read() if args.file == "-" else args.file
-    exchanges = [ex for ex in read_har_exchanges(source) if _selected(ex, args.host, args.status)]
-    if not exchanges:
+    warnings: list[str] = []
+    source: str | BinaryIO = sys.stdin.buffer if args.file == "-" else args.file
+    selected = Selection(host=args.host, status=args.status)
+    # Filtered while streaming: entries that are not selected are never all held at once.
+    exchanges = (ex for ex in iter_har_exchanges(source, warnings=warnings) if selected(ex))
+    session = session_from_exchanges(exchanges, _session_name(args))
+    if not session.requests:
+        label = "stdin" if args.file == "-" else args.file
         raise UsageError(
-            "no HAR entry matches --host/--status"
-            if args.host or args.status
-            else "the HAR file has no entries"
+            f"{label}: no HAR entry matches --host/--status"
+            if args.host is not None or args.status is not None
+            else f"{label}: the HAR file has no entries"
         )
-    requests, history = requests_from_exchanges(exchanges)
-    name = Path(args.output).stem if args.output else "imported"
-    return Session(name=name, requests=requests, history=history), []
+    return session, warnings
 
 
-def _selected(exchange: Exchange, host: str | None, status: int | None) -> bool:
-    from urllib.parse import urlsplit
-
-    if status is not None and exchange.status != status:
-        return False
-    if host is not None:
-        try:
-            hostname = urlsplit(exchange.request.url).hostname or ""
-        except ValueError:
-            return False
-        return hostname.lower() == host.lower()
-    return True
-
-
-def requests_from_exchanges(
-    exchanges: list[Exchange],
-) -> tuple[tuple[Request, ...], tuple[Exchange, ...]]:
-    """One session request per recorded exchange, named "METHOD /path" (deduplicated), and
-    the exchanges as the session's recorded history, linked by `request_name`."""
-    from dataclasses import replace
-
-    from reqscope.core.interop.har import request_from_exchange
-
-    requests: list[Request] = []
-    history: list[Exchange] = []
-    used: set[str] = set()
-    for exchange in exchanges:
-        request = request_from_exchange(exchange)
-        name, count = request.name, 1
-        while name in used:
-            count += 1
-            name = f"{request.name} ({count})"
-        used.add(name)
-        requests.append(replace(request, name=name))
-        history.append(replace(exchange, request_name=name))
-    return tuple(requests), tuple(history)
+def read_stdin_text(what: str) -> str:
+    """All of stdin as UTF-8 text; binary input is a usage error naming what was expected."""
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"stdin: {what} is not UTF-8 text (byte {exc.start})") from None

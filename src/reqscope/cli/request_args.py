@@ -14,13 +14,21 @@ from typing import TYPE_CHECKING
 from reqscope.cli import UsageError
 
 if TYPE_CHECKING:
-    from reqscope.core.model import Header, Request
+    from collections.abc import Sequence
+
+    from reqscope.core.model import BodyKind, Header, Request, RequestOptions
     from reqscope.core.templating import Expansion
 
 
 def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     """Register URL, method, headers, body, variables and transport options."""
-    parser.add_argument("url", metavar="URL", help="the URL; may contain {{variables}}")
+    parser.add_argument("url", metavar="URL", nargs="?", help="the URL; may contain {{variables}}")
+    parser.add_argument(
+        "--from-curl",
+        metavar="CMD",
+        help="take the request from a curl command ('-' reads it from stdin); options given "
+        "here as well (-X, -H, -d, -u, timeouts, TLS ...) override the command's",
+    )
     parser.add_argument("-X", "--request", dest="method", metavar="METHOD", help="HTTP method")
     parser.add_argument(
         "-H",
@@ -59,7 +67,6 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-time",
         dest="timeout",
         type=_seconds,
-        default=30.0,
         metavar="S",
         help="time limit for the whole exchange, in seconds (default 30)",
     )
@@ -78,7 +85,7 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-follow", action="store_true", help="do not follow redirects (show the 3xx)"
     )
     parser.add_argument(
-        "--max-redirects", type=int, default=10, metavar="N", help="redirects to follow"
+        "--max-redirects", type=int, metavar="N", help="redirects to follow (default 10)"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument(
@@ -93,20 +100,14 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_request(args: argparse.Namespace) -> Request:
     """The request as typed (unexpanded). Raises UsageError for a malformed option."""
-    from reqscope.core.model import (
-        Auth,
-        AuthKind,
-        BodyKind,
-        Request,
-        RequestOptions,
-    )
+    from reqscope.core.model import Auth, AuthKind, Request
 
+    if args.from_curl is not None:
+        return _override(_request_from_curl(args), args)
+    if args.url is None:
+        raise UsageError("the URL is missing (give URL, or --from-curl CMD)")
     headers = tuple(parse_header(text) for text in args.headers)
     body = _read_body(args)
-    body_kind = BodyKind.NONE
-    if body is not None:
-        has_type = any(h.name.lower() == "content-type" for h in headers)
-        body_kind = BodyKind.JSON if not has_type and _looks_like_json(body) else BodyKind.RAW
     auth = Auth()
     if args.user is not None:
         username, _, password = args.user.partition(":")
@@ -114,29 +115,103 @@ def build_request(args: argparse.Namespace) -> Request:
     method = (args.method or ("POST" if body is not None else "GET")).strip()
     if not method:
         raise UsageError("the method (-X) is empty")
-    if args.max_redirects < 0:
-        raise UsageError("--max-redirects must be 0 or more")
-    options = RequestOptions(
-        timeout=args.timeout,
-        connect_timeout=args.connect_timeout,
-        follow_redirects=not args.no_follow,
-        max_redirects=args.max_redirects,
-        verify=not args.insecure,
-        ca_bundle=args.cacert or "",
-        client_cert=args.cert or "",
-        client_key=args.key or "",
-        proxy=args.proxy or "",
-        http2=args.http2,
-    )
     return Request(
         name="cli",
         method=method.upper(),
         url=args.url,
         headers=headers,
-        body_kind=body_kind,
+        body_kind=_body_kind(body, headers),
         body=body or "",
         auth=auth,
-        options=options,
+        options=_options(args),
+    )
+
+
+def _body_kind(body: str | None, headers: Sequence[Header]) -> BodyKind:
+    from reqscope.core.model import BodyKind
+
+    if body is None:
+        return BodyKind.NONE
+    has_type = any(h.name.lower() == "content-type" for h in headers)
+    return BodyKind.JSON if not has_type and _looks_like_json(body) else BodyKind.RAW
+
+
+def _options(args: argparse.Namespace, base: RequestOptions | None = None) -> RequestOptions:
+    """Transport options: those given on the command line over `base` (the defaults, or what
+    a curl command set)."""
+    from dataclasses import replace
+
+    from reqscope.core.model import RequestOptions
+
+    options = base if base is not None else RequestOptions()
+    if args.max_redirects is not None and args.max_redirects < 0:
+        raise UsageError("--max-redirects must be 0 or more")
+    given = {
+        "timeout": args.timeout,
+        "connect_timeout": args.connect_timeout,
+        "verify": False if args.insecure else None,
+        "ca_bundle": args.cacert,
+        "client_cert": args.cert,
+        "client_key": args.key,
+        "proxy": args.proxy,
+        "http2": True if args.http2 else None,
+        "follow_redirects": False if args.no_follow else None,
+        "max_redirects": args.max_redirects,
+    }
+    return replace(options, **{key: value for key, value in given.items() if value is not None})
+
+
+def _request_from_curl(args: argparse.Namespace) -> Request:
+    from reqscope.core.errors import InteropError
+    from reqscope.core.interop.curl import request_from_curl
+
+    if args.url is not None:
+        raise UsageError(f"URL {args.url!r} and --from-curl: give the URL in one place")
+    command: str = args.from_curl
+    if command == "-":
+        if args.data_file == "-" or (args.data or "") == "@-":
+            raise UsageError("--from-curl - and a body from stdin: stdin can be read only once")
+        command = _stdin_text("--from-curl -")
+    try:
+        imported = request_from_curl(command)
+    except InteropError as exc:
+        raise UsageError(f"--from-curl: {exc}") from None
+    for warning in imported.warnings:
+        print(f"reqscope: warning: --from-curl: {warning}", file=sys.stderr)
+    return imported.request
+
+
+def _override(request: Request, args: argparse.Namespace) -> Request:
+    """The imported request with what the command line also says: -X replaces the method,
+    -H replaces the headers of that name (or adds one), -d/--data-file the body, -u the auth,
+    and transport options their setting."""
+    from dataclasses import replace
+
+    from reqscope.core.model import Auth, AuthKind
+
+    headers = list(request.headers)
+    for text in args.headers:
+        header = parse_header(text)
+        headers = [h for h in headers if h.name.strip().lower() != header.name.lower()]
+        headers.append(header)
+    method = request.method
+    body = _read_body(args)
+    if body is not None:
+        request = replace(request, body=body, body_kind=_body_kind(body, headers), form=())
+        if method in ("GET", "HEAD"):
+            method = "POST"
+    if args.method is not None:
+        method = args.method.strip()
+        if not method:
+            raise UsageError("the method (-X) is empty")
+    if args.user is not None:
+        username, _, password = args.user.partition(":")
+        request = replace(request, auth=Auth(AuthKind.BASIC, username=username, password=password))
+    return replace(
+        request,
+        method=method,
+        headers=tuple(headers),
+        options=_options(args, request.options),
     )
 
 
@@ -179,6 +254,14 @@ def _read_body(args: argparse.Namespace) -> str | None:
     if data is not None and data.startswith("@"):
         return _read_file(data[1:], "-d @FILE")
     return data
+
+
+def _stdin_text(option: str) -> str:
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{option}: stdin is not UTF-8 text (byte {exc.start})") from None
 
 
 def _read_file(path: str, option: str) -> str:

@@ -13,6 +13,7 @@ from reqscope.core.interop.curl import request_from_curl, to_curl
 from reqscope.core.interop.curl_export import quote_literal, shell_word
 from reqscope.core.interop.shell import split_command
 from reqscope.core.model import (
+    ApiKeyLocation,
     Auth,
     AuthKind,
     BodyKind,
@@ -141,7 +142,11 @@ def requests(draw: st.DrawFn) -> Request:
         client_key=draw(st.sampled_from(["", "me.key"])),
     )
     return Request(
-        method=draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])),
+        method=draw(
+            st.sampled_from(
+                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "patch", "PURGE"]
+            )
+        ),
         url=draw(urls()),
         headers=headers,
         body_kind=kind,
@@ -181,3 +186,27 @@ def test_round_trip(request: Request) -> None:
         request_from_curl(to_curl(request, include_secrets=True, multiline=True)).request
         == imported.request
     )
+
+
+def test_api_key_in_the_query_is_an_environment_reference() -> None:
+    request = Request(
+        url="https://x.test/a?b=1",
+        auth=Auth(
+            AuthKind.API_KEY,
+            token="k 123456789",
+            key_name="api key",
+            location=ApiKeyLocation.QUERY,
+        ),
+    )
+    masked = to_curl(request)
+    assert '"https://x.test/a?b=1&api%20key=${REQSCOPE_TOKEN}"' in masked
+    assert "'https://x.test/a?b=1&api%20key=k%20123456789'" in to_curl(
+        request, include_secrets=True
+    )
+
+
+def test_references_that_are_not_secrets_are_listed_too() -> None:
+    request = Request(url="{{base}}/a", headers=(Header("X-Tenant", "{{env.TENANT}}"),))
+    command = to_curl(request)
+    assert command.startswith("# reads from the environment: BASE, TENANT\n")
+    assert '"${BASE}/a"' in command

@@ -47,6 +47,28 @@ CHROME_FORM = (
     "curl '{url}/login' -H 'content-type: application/x-www-form-urlencoded' "
     "--data-raw 'user=ana&pass=p%40ss+word&next=%2Fhome'"
 )
+FIREFOX_POST = (
+    "curl '{url}/api/search' -X POST "
+    "-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0' "
+    "-H 'Accept: */*' -H 'Accept-Language: en-US,en;q=0.5' "
+    "-H 'Accept-Encoding: gzip, deflate, br' -H 'Content-Type: application/json' "
+    "-H 'Origin: https://app.example.com' -H 'Connection: keep-alive' "
+    "-H 'Cookie: a=1; b=2' -H 'Sec-Fetch-Dest: empty' -H 'Pragma: no-cache' "
+    """--data-raw '{{"q":"shoes","page":1}}'"""
+)
+# Examples as API documentation writes them (Stripe, GitHub, Slack, Twilio, Elasticsearch).
+API_DOCS = [
+    'curl {url}/v1/customers -u sk_test_4eC39HqLyjWDarjtT1zdp7dc: -d name="Jenny Rosen" '
+    '--data-urlencode email="jenny+1@example.com" -d "metadata[order_id]=6735"',
+    'curl -L -H "Accept: application/vnd.github+json" -H "Authorization: Bearer ghp_abc123" '
+    '-H "X-GitHub-Api-Version: 2022-11-28" {url}/repos/OWNER/REPO/issues',
+    "curl -X POST -H 'Content-type: application/json' "
+    """--data '{{"text":"Hello, World!"}}' {url}/services/T000/B000/XXXX""",
+    "curl -X POST {url}/2010-04-01/Accounts/AC123/Messages.json "
+    '--data-urlencode "Body=Hi there" --data-urlencode "From=+15017122661" -u AC123:auth_token',
+    "curl -XGET '{url}/_search?pretty' -H 'Content-Type: application/json' "
+    """-d'{{"query":{{"match_all":{{}}}}}}'""",
+]
 MULTILINE_WITH_COMMENTS = """# fetch the thing
 curl -X POST \\
   '{url}/things' \\
@@ -59,6 +81,8 @@ COMMANDS: list[object] = [
     CHROME_POST,
     CHROME_FORM,
     MULTILINE_WITH_COMMENTS,
+    FIREFOX_POST,
+    *API_DOCS,
     "curl -X PUT {url}/items/7 -d @{dir}/data.txt",
     "curl {url}/bin --data-binary @{dir}/data.txt",
     "curl {url}/ascii --data-ascii @{dir}/data.txt --data-ascii tail",
@@ -79,10 +103,7 @@ COMMANDS: list[object] = [
     "curl -I {url}/head",
     "curl --head '{url}/head?q=1'",
     "curl -X DELETE {url}/things/9",
-    pytest.param(
-        "curl -X patch {url}/lower -d x=1",
-        marks=pytest.mark.xfail(strict=True, reason="the engine (httpx) upper-cases methods"),
-    ),
+    "curl -X patch {url}/lower -d x=1",
     "curl {url}/ansi -H $'X-Ansi: tab\\there' -d $'line1\\nline2\\x21\\u00e9'",
     "curl {url}/unicode -d 'name=Zoë&city=Kraków' -H 'X-Note: plain'",
     """curl {url}/emoji --json '{{"emoji":"😀"}}'""",

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reqscope.core.errors import InteropError
-from reqscope.core.interop.curl import request_from_curl
+from reqscope.core.interop.curl import looks_like_curl, request_from_curl
 from reqscope.core.model import Auth, AuthKind, BodyKind, FormField, Header
 
 
@@ -77,6 +77,7 @@ def test_options_reqscope_cannot_honour_are_named() -> None:
         ("curl x -F novalue", "expected NAME=CONTENT"),
         ("curl x -d @-", "reading stdin is not supported"),
         ("curl x -d @$FILE", "environment variable is not allowed"),
+        ("curl x -H 'a: \udcff'", "the command is not UTF-8 text (at character 15)"),
     ],
 )
 def test_errors_name_the_option(command: str, message: str) -> None:
@@ -233,3 +234,38 @@ def test_fuzz_parser_only_raises_interop_errors(parts: list[str]) -> None:
 def test_fuzz_raw_text_only_raises_interop_errors(text: str) -> None:
     with contextlib.suppress(InteropError):
         request_from_curl("curl " + text, base_dir="/nonexistent-dir")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("curl https://x.test", True),
+        ("  curl -X POST x", True),
+        ("$ curl x", True),
+        ("# from the docs\n\ncurl \\\n  https://x.test", True),
+        ("/usr/bin/curl x", True),
+        ("curl.exe -s x", True),
+        ("curl", False),
+        ("curl\n", False),
+        ("curly.example.com/a", False),
+        ("https://x.test/curl a", False),
+        ("example.com", False),
+        ("", False),
+    ],
+)
+def test_looks_like_curl(text: str, expected: bool) -> None:
+    assert looks_like_curl(text) is expected
+
+
+def test_looks_like_curl_is_fast_on_huge_pastes() -> None:
+    assert not looks_like_curl("\n" * 200_000 + "x")
+    assert not looks_like_curl(" \n# c" * 100_000)
+
+
+@given(st.text(max_size=200), st.text(min_size=1, max_size=30))
+def test_fuzz_looks_like_curl(text: str, argument: str) -> None:
+    if "curl" not in text:
+        assert not looks_like_curl(text)
+    import shlex
+
+    assert looks_like_curl(f"curl {shlex.quote(argument)}{text}")

@@ -54,9 +54,23 @@ _NO_OP_NAMES = """
     parallel-immediate parallel-max no-buffer no-keepalive keepalive-time keepalive-cnt
     tcp-nodelay tcp-fastopen no-sessionid false-start happy-eyeballs-timeout-ms globoff
     compressed cookie-jar junk-session-cookies disable basic manual help version metalink
-    rate limit-rate suppress-connect-headers compressed-ssh out-null skip-existing ipv4 ipv6
+    rate limit-rate suppress-connect-headers compressed-ssh out-null skip-existing
     http0.9"""
 NO_OP_OPTIONS = frozenset(_NO_OP_NAMES.split())
+
+# Blank and `# comment` lines, an optional `$ ` prompt, `curl` (or a path to it), a blank and
+# an argument. Blanks are spelled out (no `\s*` next to `\n`) so a failed match is linear.
+_CURL_START = re.compile(
+    r"(?:[ \t\r]*(?:#[^\n]*)?\n)*[ \t\r]*(?:\$[ \t]+)?"
+    r"(?:[./~][^\s:]*/)?curl(?:\.exe)?[ \t\r\n\\]+\S"
+)
+
+
+def looks_like_curl(text: str) -> bool:
+    """Whether pasted text is meant as a curl command rather than a URL: `curl ARGS`,
+    `$ curl ...`, `/usr/bin/curl ...`, after blank or `# comment` lines. Cheap and never
+    raises; it does not say the command parses (request_from_curl does)."""
+    return _CURL_START.match(text) is not None
 
 
 @dataclass
@@ -73,6 +87,13 @@ def request_from_curl(command: str, *, base_dir: str | Path | None = None) -> Cu
     Raises InteropError naming the problem for text that is not a curl command, a shell syntax
     error, an option curl does not know or that lacks its argument, or a file it cannot read.
     """
+    try:
+        command.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Non-UTF-8 bytes in argv or a file arrive as lone surrogates: they cannot be sent.
+        raise InteropError(
+            f"the command is not UTF-8 text (at character {exc.start + 1})"
+        ) from None
     shell = split_command(command)
     words = list(shell.words)
     if words[:1] == ["$"]:  # a copied prompt: `$ curl ...`
@@ -695,4 +716,4 @@ def _is_json_type(content_type: str) -> bool:
     return media == JSON_CONTENT_TYPE or media.endswith("+json")
 
 
-__all__ = ["CurlImport", "request_from_curl", "to_curl"]
+__all__ = ["CurlImport", "looks_like_curl", "request_from_curl", "to_curl"]

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from reqscope.core.interop.curl_form import form_argument
-from reqscope.core.interop.templates import ENV_PREFIX, env_reference, literal_text, segments
+from reqscope.core.interop.templates import (
+    ENV_PREFIX,
+    env_reference,
+    escape_literal,
+    literal_text,
+    segments,
+)
 from reqscope.core.model import AuthKind, BodyKind, Header, Request, RequestOptions
 from reqscope.core.redact import (
     Redactor,
@@ -45,6 +51,11 @@ def to_curl(
     if not include_secrets:
         request, notes = _secrets_to_environment(request, redactor)
     args = _arguments(request)
+    explained = {name for note in notes for name in re.findall(r"\bREQSCOPE_\w+", note)}
+    references = {part.reference for pair in args for word in pair for part in segments(word)}
+    others = sorted({_env_name(ref) for ref in references if ref} - explained)
+    if others:
+        notes.append(f"reads from the environment: {', '.join(others)}")
     lines = [f"# {note}" for note in notes]
     words = [" ".join(shell_word(part) for part in pair) for pair in args]
     first = f"curl {words[0]}"  # the URL stays on the first line, as browsers write it
@@ -59,7 +70,8 @@ def _arguments(request: Request) -> list[tuple[str, ...]]:
     args: list[tuple[str, ...]] = []
     url = request.url
     if request.auth.kind is AuthKind.API_KEY and request.auth.location == "query":
-        url = _append_query(url, urlencode([(request.auth.key_name, request.auth.token)]))
+        pair = f"{_query_text(request.auth.key_name.strip())}={_query_text(request.auth.token)}"
+        url = _append_query(url, pair)
     literal_url = "".join(part.text for part in segments(url))
     args.append(("--url", url) if literal_url.startswith("-") else (url,))
     if any(char in literal_url for char in "[]{}"):
@@ -144,6 +156,17 @@ def _option_args(options: RequestOptions) -> list[tuple[str, ...]]:
 
 def _seconds(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
+
+
+def _query_text(template: str) -> str:
+    """Percent-encode the literal parts as the engine does (core/wire.py), keeping references
+    whole: their values are only known when the command runs."""
+    return "".join(
+        "{{" + part.reference + "}}"
+        if part.reference
+        else escape_literal(quote(part.text, safe=""))
+        for part in segments(template)
+    )
 
 
 def _append_query(url: str, query: str) -> str:

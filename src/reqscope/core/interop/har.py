@@ -1,43 +1,42 @@
-"""HAR 1.2 files (what Chrome's and Firefox's devtools export) to and from exchanges.
+"""HAR 1.2 files (what Chrome's and Firefox's devtools export) read as exchanges.
 
 Reading is strict about the fields it needs and lenient about the rest, because real exports
 differ: Chrome leaves out bodies it did not keep, Firefox writes `params` where Chrome writes
 `text`, and both add `_`-prefixed extensions (ignored here). Every error names the field as a
-path (`log.entries[3].response.status`), so a user can find it in a file of megabytes.
+path (`log.entries[3].response.status`), so a user can find it in a file of megabytes. The
+file is streamed (har_stream.py): entries are read and converted one at a time.
 
 Redirects are not reconstructed: a HAR lists each hop as its own entry, and reading keeps them
-as separate exchanges. Writing gives one entry per exchange (its first request and its final
-response), with the redirect chain in the entry's `comment`.
+as separate exchanges. Writing is har_export.py; exchanges to session requests, har_session.py.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-from collections.abc import Sequence
+import io
+import re
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from typing import IO, Any
+from urllib.parse import urlencode
 
-from reqscope import __version__
 from reqscope.core.errors import InteropError
-from reqscope.core.interop.templates import escape_literal
+from reqscope.core.interop.har_stream import iter_har_entries, kind_of
 from reqscope.core.model import (
-    BodyKind,
     ErrorKind,
     Exchange,
-    Header,
-    Request,
     Response,
     SentRequest,
     Timings,
     TransportError,
 )
-from reqscope.core.redact import Redactor
 
-HarSource = str | Path | bytes
+HarSource = str | Path | bytes | IO[bytes]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Content types whose bodies are text even without a charset parameter, and ones that never are.
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -55,60 +54,77 @@ _BINARY_TYPES = (
 )
 
 
-def read_har_exchanges(source: HarSource) -> list[Exchange]:
-    """Every entry of a HAR, in file order, as an Exchange.
+def read_har_exchanges(source: HarSource, *, warnings: list[str] | None = None) -> list[Exchange]:
+    """Every entry of a HAR, in file order, as an Exchange (see iter_har_exchanges)."""
+    return list(iter_har_exchanges(source, warnings=warnings))
 
-    `source` is a path (str or Path) or the HAR itself (bytes, or a str starting with `{`).
+
+def iter_har_exchanges(
+    source: HarSource, *, warnings: list[str] | None = None
+) -> Iterator[Exchange]:
+    """Each entry of a HAR as an Exchange, read from the file as it is needed.
+
+    `source` is a path (str or Path), the HAR itself (bytes, or a str starting with `{`), or
+    a binary stream (stdin). What the HAR does not hold (a request body it did not record) is
+    appended to `warnings`. Raises InteropError naming the file and the field or line.
     """
-    label, document = _load(source)
-    try:
-        return _exchanges(document)
-    except InteropError as exc:
-        raise InteropError(f"{label}: {exc}") from None
-
-
-# --- loading ------------------------------------------------------------------------------
-
-
-def _load(source: HarSource) -> tuple[str, Any]:
     if isinstance(source, bytes):
-        return "HAR", _parse_json(source, "HAR")
-    if isinstance(source, str) and source.lstrip().startswith("{"):
-        return "HAR", _parse_json(source, "HAR")
-    path = Path(source)
-    label = str(path)
-    try:
-        with path.open("rb") as handle:
-            # json.load on the file object: the file is read once, however big it is.
-            return label, _parse_json(handle, label)
-    except FileNotFoundError:
-        raise InteropError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise InteropError(f"{label}: is a directory, not a HAR file") from None
-    except PermissionError:
-        raise InteropError(f"{label}: permission denied") from None
-    except OSError as exc:
-        raise InteropError(f"{label}: cannot read: {exc.strerror or exc}") from None
+        yield from _from_stream(io.BytesIO(source), "HAR", warnings)
+    elif isinstance(source, str) and source.lstrip().startswith("{"):
+        yield from _from_stream(
+            io.BytesIO(source.encode("utf-8", "surrogatepass")), "HAR", warnings
+        )
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        label = str(path)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise InteropError(f"{label}: no such file") from None
+        except IsADirectoryError:
+            raise InteropError(f"{label}: is a directory, not a HAR file") from None
+        except PermissionError:
+            raise InteropError(f"{label}: permission denied") from None
+        except OSError as exc:
+            raise InteropError(f"{label}: cannot read: {exc.strerror or exc}") from None
+        with handle:
+            yield from _from_stream(handle, label, warnings)
+    else:
+        yield from _from_stream(source, "stdin", warnings)
 
 
-def _parse_json(data: Any, label: str) -> Any:
+def _from_stream(stream: IO[bytes], label: str, warnings: list[str] | None) -> Iterator[Exchange]:
+    unrecorded: list[str] = []
     try:
-        if isinstance(data, (str, bytes)):
-            return json.loads(data)
-        return json.load(data)
-    except UnicodeDecodeError:
-        raise InteropError(f"{label}: not a HAR file (binary data, not UTF-8 JSON)") from None
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()):
-            raise InteropError(
-                f"{label}: truncated JSON (the file ends at line {exc.lineno}); "
-                "export the HAR again"
-            ) from None
-        raise InteropError(
-            f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; not a HAR file?"
-        ) from None
-    except RecursionError:
-        raise InteropError(f"{label}: JSON nested too deeply; not a HAR file") from None
+        for index, entry in enumerate(iter_har_entries(stream, label)):
+            where = f"log.entries[{index}]"
+            exchange = _exchange(entry, where)
+            if _body_not_recorded(entry, exchange):
+                unrecorded.append(where)
+            yield exchange
+    except InteropError as exc:
+        message = str(exc)
+        if message.startswith(f"{label}:"):
+            raise
+        raise InteropError(f"{label}: {message}") from None
+    if unrecorded and warnings is not None:
+        shown = ", ".join(unrecorded[:3]) + (" ..." if len(unrecorded) > 3 else "")
+        count = len(unrecorded)
+        warnings.append(
+            f"{label}: {count} request bod{'ies were' if count > 1 else 'y was'} not recorded "
+            f"in the HAR (they will be sent empty): {shown}"
+        )
+
+
+def _body_not_recorded(entry: Any, exchange: Exchange) -> bool:
+    """The browser says a body was sent (`bodySize` > 0) but kept none of it."""
+    size = entry["request"].get("bodySize")
+    return (
+        isinstance(size, int)
+        and not isinstance(size, bool)
+        and size > 0
+        and not (exchange.request.body)
+    )
 
 
 # --- typed field access, each failure naming its path ----------------------------------------
@@ -116,13 +132,13 @@ def _parse_json(data: Any, label: str) -> Any:
 
 def _expect_object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InteropError(f"{where}: expected an object, found {_kind(value)}")
+        raise InteropError(f"{where}: expected an object, found {kind_of(value)}")
     return value
 
 
 def _expect_list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise InteropError(f"{where}: expected a list, found {_kind(value)}")
+        raise InteropError(f"{where}: expected a list, found {kind_of(value)}")
     return value
 
 
@@ -138,7 +154,11 @@ def _string(obj: dict[str, Any], key: str, where: str, default: str | None = Non
         return default
     value = _required(obj, key, where)
     if not isinstance(value, str):
-        raise InteropError(f"{where}.{key}: expected a string, found {_kind(value)}")
+        raise InteropError(f"{where}.{key}: expected a string, found {kind_of(value)}")
+    if _SURROGATE.search(value):
+        # JSON escapes such as `\ud800` can make lone surrogates: not characters, and no
+        # file or terminal can take them, so they become U+FFFD like any undecodable text.
+        return _SURROGATE.sub("\ufffd", value)
     return value
 
 
@@ -148,24 +168,10 @@ def _number(obj: dict[str, Any], key: str, where: str, *, required: bool = False
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InteropError(f"{where}.{key}: expected a number, found {_kind(value)}")
+        raise InteropError(f"{where}.{key}: expected a number, found {kind_of(value)}")
     if value < 0 and not required:
         return None
     return float(value)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -260,16 +266,51 @@ def _post_body(request: dict[str, Any], where: str) -> bytes:
     if text:
         if post.get("encoding") == "base64":  # not in HAR 1.2, but some tools write it
             return _base64(text, f"{at}.text")
-        return text.encode("utf-8", "surrogateescape")
+        return text.encode()
     params = post.get("params")
     if params is None:
         return b""
-    pairs = []
+    fields = []
     for i, item in enumerate(_expect_list(params, f"{at}.params")):
         pat = f"{at}.params[{i}]"
         param = _expect_object(item, pat)
-        pairs.append((_string(param, "name", pat), _string(param, "value", pat, default="")))
-    return urlencode(pairs).encode("ascii")
+        fields.append(
+            (
+                _string(param, "name", pat),
+                _string(param, "value", pat, default=""),
+                _string(param, "fileName", pat, default=""),
+                _string(param, "contentType", pat, default=""),
+            )
+        )
+    mime_type = _string(post, "mimeType", at, default="")
+    if _base_type(mime_type).strip().lower() == "multipart/form-data":
+        boundary = _parameter(mime_type, "boundary") or _parameter(
+            next((v for k, v in _headers(request, where) if k.lower() == "content-type"), ""),
+            "boundary",
+        )
+        return _multipart(fields, boundary or uuid.uuid4().hex)
+    return urlencode([(name, value) for name, value, _, _ in fields]).encode("utf-8")
+
+
+def _multipart(fields: list[tuple[str, str, str, str]], boundary: str) -> bytes:
+    """The multipart body that `params` describe (HAR 1.2's way to record a form without its
+    raw text), with the boundary of the recorded Content-Type so the header still matches."""
+    out = bytearray()
+    for name, value, filename, content_type in fields:
+        disposition = f'form-data; name="{_quoted(name)}"'
+        if filename:
+            disposition += f'; filename="{_quoted(filename)}"'
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if content_type:
+            out += f"Content-Type: {content_type}\r\n".encode()
+        out += b"\r\n" + value.encode() + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out)
+
+
+def _quoted(text: str) -> str:
+    """A name in a Content-Disposition, escaped the way browsers do (WHATWG HTML)."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _response(raw: dict[str, Any], status: int, where: str) -> Response:
@@ -308,10 +349,14 @@ def _base64(text: str, where: str) -> bytes:
 
 
 def _charset(mime_type: str) -> str:
+    return _parameter(mime_type, "charset").lower()
+
+
+def _parameter(mime_type: str, name: str) -> str:
     for param in mime_type.split(";")[1:]:
         key, _, value = param.strip().partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
+        if key.strip().lower() == name:
+            return value.strip().strip('"')
     return ""
 
 
@@ -330,7 +375,7 @@ def _encode(text: str, charset: str) -> bytes:
     try:
         return text.encode(_codec(charset))
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape")
+        return text.encode()
 
 
 def _base_type(mime_type: str) -> str:
@@ -403,7 +448,7 @@ def _started_at(entry: dict[str, Any], where: str) -> datetime | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise InteropError(f"{where}.startedDateTime: expected a string, found {_kind(raw)}")
+        raise InteropError(f"{where}.startedDateTime: expected a string, found {kind_of(raw)}")
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
@@ -413,188 +458,3 @@ def _started_at(entry: dict[str, Any], where: str) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-# --- exchanges to session requests ---------------------------------------------------------
-
-# Headers the client computes for each connection: replaying a recorded value would be wrong
-# (a stale Content-Length) or is the URL's business (Host).
-_CONNECTION_HEADERS = frozenset(
-    {
-        "host",
-        "content-length",
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "upgrade",
-        "proxy-connection",
-    }
-)
-
-
-def request_from_exchange(exchange: Exchange) -> Request:
-    """The session request that sends again what a recorded exchange sent. Values become
-    template text (a literal `{{` is escaped), the body is RAW, or JSON for a JSON type."""
-    sent = exchange.request
-    headers = tuple(
-        Header(escape_literal(name), escape_literal(value))
-        for name, value in sent.headers
-        if name.lower() not in _CONNECTION_HEADERS
-    )
-    content_type = next((v for k, v in sent.headers if k.lower() == "content-type"), "")
-    body_kind = BodyKind.NONE
-    if sent.body:
-        media = content_type.partition(";")[0].strip().lower()
-        json_body = media == "application/json" or media.endswith("+json")
-        body_kind = BodyKind.JSON if json_body else BodyKind.RAW
-    try:
-        path = urlsplit(sent.url).path or "/"
-    except ValueError:
-        path = sent.url
-    return Request(
-        name=f"{sent.method} {path}",
-        method=sent.method,
-        url=escape_literal(sent.url),
-        headers=headers,
-        body_kind=body_kind,
-        body=escape_literal(sent.body.decode("utf-8", "surrogateescape")),
-    )
-
-
-# --- writing -------------------------------------------------------------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def to_har(
-    exchanges: Sequence[Exchange],
-    *,
-    include_secrets: bool = False,
-    redactor: Redactor | None = None,
-) -> dict[str, Any]:
-    """A HAR 1.2 document of the exchanges, redacted (by header name and by known secret
-    value) unless `include_secrets`. An exchange without a start time gets the epoch, since
-    `startedDateTime` is required and inventing "now" would make exports differ run to run."""
-    masker = redactor if redactor is not None else Redactor()
-    entries = []
-    for exchange in exchanges:
-        shown = exchange if include_secrets else masker.exchange(exchange)
-        entries.append(_entry(shown))
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "reqscope", "version": __version__},
-            "entries": entries,
-        }
-    }
-
-
-def _entry(exchange: Exchange) -> dict[str, Any]:
-    started = (exchange.started_at or _EPOCH).astimezone(UTC)
-    entry: dict[str, Any] = {
-        "startedDateTime": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "time": exchange.timings.total_ms,
-        "request": _har_request(exchange.request),
-        "response": _har_response(exchange),
-        "cache": {},
-        "timings": _har_timings(exchange),
-    }
-    if exchange.redirects:
-        chain = " -> ".join(f"{hop.status} {hop.url}" for hop in exchange.redirects)
-        entry["comment"] = f"followed redirects: {chain}"
-    return entry
-
-
-def _pairs(headers: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"name": name, "value": value} for name, value in headers]
-
-
-def _har_request(sent: SentRequest) -> dict[str, Any]:
-    cookies = []
-    for name, value in sent.headers:
-        if name.lower() == "cookie":
-            for pair in value.split(";"):
-                key, _, cookie_value = pair.strip().partition("=")
-                if key:
-                    cookies.append({"name": key, "value": cookie_value})
-    try:
-        query = parse_qsl(urlsplit(sent.url).query, keep_blank_values=True)
-    except ValueError:
-        query = []
-    request: dict[str, Any] = {
-        "method": sent.method,
-        "url": sent.url,
-        "httpVersion": sent.http_version,
-        "cookies": cookies,
-        "headers": _pairs(sent.headers),
-        "queryString": [{"name": k, "value": v} for k, v in query],
-        "headersSize": -1,
-        "bodySize": len(sent.body),
-    }
-    if sent.body:
-        mime = next((v for k, v in sent.headers if k.lower() == "content-type"), "")
-        post: dict[str, Any] = {"mimeType": mime}
-        try:
-            post["text"] = sent.body.decode("utf-8")
-        except UnicodeDecodeError:
-            post["text"] = base64.b64encode(sent.body).decode("ascii")
-            post["encoding"] = "base64"  # not in HAR 1.2; our reader and others accept it
-        request["postData"] = post
-    return request
-
-
-def _har_response(exchange: Exchange) -> dict[str, Any]:
-    response = exchange.response
-    if response is None:
-        message = exchange.error.message if exchange.error else ""
-        return {
-            "status": 0,
-            "statusText": "",
-            "httpVersion": "",
-            "cookies": [],
-            "headers": [],
-            "content": {"size": 0, "mimeType": "x-unknown"},
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-            "_error": message,
-        }
-    mime = response.header("content-type") or ""
-    content: dict[str, Any] = {"size": response.size or len(response.body), "mimeType": mime}
-    if response.is_binary:
-        content["text"] = base64.b64encode(response.body).decode("ascii")
-        content["encoding"] = "base64"
-    elif response.body:
-        content["text"] = response.text
-    return {
-        "status": response.status,
-        "statusText": response.reason,
-        "httpVersion": response.http_version,
-        "cookies": [],
-        "headers": _pairs(response.headers),
-        "content": content,
-        "redirectURL": response.header("location") or "",
-        "headersSize": -1,
-        "bodySize": len(response.body),
-    }
-
-
-def _har_timings(exchange: Exchange) -> dict[str, float]:
-    timings = exchange.timings
-
-    def ms(value: float | None) -> float:
-        return -1 if value is None else value
-
-    connect = timings.connect_ms
-    if connect is not None and timings.tls_ms is not None:
-        connect += timings.tls_ms  # HAR counts the TLS handshake inside `connect`
-    return {
-        "blocked": -1,
-        "dns": ms(timings.dns_ms),
-        "connect": ms(connect),
-        "ssl": ms(timings.tls_ms),
-        "send": max(ms(timings.send_ms), 0),
-        "wait": max(ms(timings.wait_ms), 0),
-        "receive": max(ms(timings.receive_ms), 0),
-    }
