@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from reqscope.cli import UsageError
+from reqscope.cli.probe_render import PROBE_EPILOG, add_probe_arguments
 from reqscope.cli.request_args import add_request_arguments
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ EPILOG = """JSON output (--format json) is the shape of `reqscope explain`:
 "evidence", "fixes": [{"text", "action"}], "rule", "references"}], "ruled_out": [{"cause",
 "reason"}]}]}. `cause` is an id from the cause vocabulary (`reqscope rules list --causes`).
 
+%(probes)s
+
 exit codes:
   0  a response arrived (any status)
   1  --fail and the status was 4xx/5xx
@@ -33,11 +36,12 @@ def add_parser(sub: Any) -> None:
         "why",
         help="send one request and explain a refusal",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=EPILOG % {"probes": PROBE_EPILOG},
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_request_arguments(parser)
     add_rules_argument(parser)
+    add_probe_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -53,6 +57,7 @@ def add_rules_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from reqscope.cli.probe_render import check_probe_arguments, probe_and_render
     from reqscope.cli.render import write
     from reqscope.cli.request_args import build_request, expand
     from reqscope.cli.send import exit_code
@@ -60,11 +65,14 @@ def run(args: argparse.Namespace) -> int:
     from reqscope.core.engine import Engine
     from reqscope.core.redact import Redactor, secrets_in_exchange
 
+    check_probe_arguments(args)
     kb = load_rules(args.rules_dirs)
     expansion = expand(args, build_request(args))
     with Engine() as engine:
         exchange = engine.send(expansion.request)
     diagnosis = diagnose_full(exchange, kb=kb)
+    if args.probe:
+        return probe_and_render(args, expansion, exchange, diagnosis, kb)
     if not args.show_secrets:
         redactor = Redactor(set(expansion.secrets) | secrets_in_exchange(exchange))
         exchange = redactor.exchange(exchange)
