@@ -18,6 +18,7 @@ from reqscope.cli import EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from reqscope.core.model import Request, Session
+    from reqscope.core.pairing.leader import Leader
 
 
 STANDARD_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-d", "--data", dest="body", default=None, help="the request body")
     parser.add_argument("--env-file", default="", help="a .env file of variable values")
     parser.add_argument("--send", action="store_true", help="send the request at once")
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="do not publish to `reqscope follow` (by default same-user followers may mirror)",
+    )
     return parser
 
 
@@ -119,6 +125,8 @@ def run_app(
     env_file: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
     send: bool = False,
+    publish: bool = True,
+    greeting: str = "",
 ) -> int:
     """Start the Textual app (imported only now) and return its exit code."""
     from reqscope.core.workspace import Workspace
@@ -131,9 +139,32 @@ def run_app(
         workspace.update(request)
         workspace.mark_saved()  # a request from the command line is not an unsaved edit
     context = VariableContext(overrides=dict(overrides or {}), env_file=dict(env_file or {}))
-    app = ReqscopeApp(workspace, variables=context, send_at_start=send, loaded=session)
+    leader = _start_leader() if publish else None
+    app = ReqscopeApp(
+        workspace,
+        variables=context,
+        send_at_start=send,
+        loaded=session,
+        leader=leader,
+        greeting=greeting,
+    )
     result = app.run()
     return app.return_code if app.return_code else int(result or EXIT_OK)
+
+
+def _start_leader() -> Leader | None:
+    """Publish what the app shows for `reqscope follow` (same user only); without a safe
+    runtime directory the app still runs, it just cannot be followed."""
+    from reqscope.core.errors import ReqscopeError
+    from reqscope.core.pairing.leader import Leader
+
+    leader = Leader()
+    try:
+        leader.start()
+    except (OSError, ReqscopeError) as exc:
+        print(f"reqscope: not publishing for `reqscope follow`: {exc}", file=sys.stderr)
+        return None
+    return leader
 
 
 def _log_to_file() -> None:
@@ -172,4 +203,11 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"reqscope: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_app(session=session, path=path, request=request, env_file=env_file, send=args.send)
+    return run_app(
+        session=session,
+        path=path,
+        request=request,
+        env_file=env_file,
+        send=args.send,
+        publish=not args.private,
+    )

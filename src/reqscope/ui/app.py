@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
@@ -35,7 +36,7 @@ from reqscope.ui.messages import (
     SendPressed,
 )
 from reqscope.ui.screens import confirm
-from reqscope.ui.screens.help import HelpScreen, help_entries
+from reqscope.ui.screens.help import HelpEntry, HelpScreen, help_entries
 from reqscope.ui.screens.prompt import PromptScreen
 from reqscope.ui.sending import (
     EngineHolder,
@@ -51,8 +52,10 @@ from reqscope.ui.widgets.session_sidebar import SessionSidebar
 from reqscope.ui.widgets.url_bar import VariableValue
 
 if TYPE_CHECKING:
+    from reqscope.core.pairing.leader import Leader
     from reqscope.core.redact import Redactor
     from reqscope.core.templating import Expansion
+    from reqscope.ui.screens.replay import ReplayOutcome
 
 log = logging.getLogger("reqscope.ui")
 
@@ -70,6 +73,7 @@ class AppAction:
     title: str
     description: str
     show: bool = True
+    priority: bool = True  # False: a plain letter key, which text fields keep for typing
 
 
 ACTIONS = (
@@ -81,11 +85,26 @@ ACTIONS = (
     AppAction("ctrl+b", "toggle_sidebar", "Sidebar", "Show or hide the session sidebar"),
     AppAction("f1", "help", "Help", "Keys for what is focused, and everywhere"),
     AppAction("ctrl+l", "focus_url", "URL", "Jump to the URL field", show=False),
-    AppAction("f3", "copy_curl", "Copy curl", "Copy the request as a curl command", show=False),
+    AppAction("ctrl+t", "try_fix", "Try fix", "Apply the diagnosis' fix to the request and resend"),
+    AppAction(
+        "f6", "next_pane", "Next pane", "Focus the URL, response, diagnosis, sidebar in turn"
+    ),
+    AppAction(
+        "f3", "copy_curl", "Copy curl", "Copy the request as curl, secrets as ${…}", show=False
+    ),
+    AppAction(
+        "", "copy_curl_secrets", "Copy curl with secrets", "Copy as curl, secrets in clear", False
+    ),
     AppAction("f4", "copy_body", "Copy body", "Copy the response body (OSC 52)", show=False),
+    AppAction("", "copy_header", "Copy header", "Copy a response header's value", show=False),
     AppAction("", "duplicate_request", "Duplicate", "Duplicate the current request", show=False),
     AppAction("", "rename_request", "Rename", "Rename the current request", show=False),
     AppAction("", "delete_request", "Delete", "Delete the current request", show=False),
+    AppAction("f5", "replay", "Replay", "Replay the session: expectations, changes since last run"),
+    AppAction("", "replay_from", "Replay from here", "Replay from the current request on", False),
+    AppAction("f7", "diff", "Diff", "Compare two exchanges of the current request", show=False),
+    AppAction("f8", "expect_this", "Expect this", "Make the response the request's checks", False),
+    AppAction("p", "probe", "Probe", "Probe: test the likely causes", priority=False),
     AppAction("ctrl+q", "request_quit", "Quit", "Quit (asks if there are unsaved changes)"),
 )
 
@@ -94,8 +113,9 @@ class ReqscopeApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "reqscope"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual's
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual's
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(a.key, a.action, a.title, show=a.show, tooltip=a.description, priority=True)
+        Binding(a.key, a.action, a.title, show=a.show, tooltip=a.description, priority=a.priority)
         for a in ACTIONS
         if a.key
     ]
@@ -108,8 +128,12 @@ class ReqscopeApp(App[int]):
         send_at_start: bool = False,
         drafts_dir: Path | None = None,
         loaded: Session | None = None,
+        leader: Leader | None = None,
+        greeting: str = "",
     ) -> None:
-        """`loaded` is the session as read from the file, to compare a draft against."""
+        """`loaded` is the session as read from the file, to compare a draft against;
+        `leader`, when given (and started), publishes what is shown to `reqscope follow`;
+        `greeting` is shown once the first frame is up (the demo explains itself with it)."""
         super().__init__()
         self.workspace = workspace or Workspace()
         self.variable_context = variables or VariableContext()
@@ -120,6 +144,9 @@ class ReqscopeApp(App[int]):
         self._send_queued = send_at_start
         self._secrets: set[str] = set()
         self._draft_timer: Timer | None = None
+        self._greeting = greeting
+        self._leader = leader
+        self._shown: SendResult | None = None
 
     # --- layout --------------------------------------------------------------------------
 
@@ -135,6 +162,8 @@ class ReqscopeApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self._leader is not None:
+            self.title = f"reqscope · pair: reqscope follow {self._leader.leader_id}"
         self._render_workspace()
         self.query_one("#url").focus()
         self.call_after_refresh(self._become_ready)
@@ -142,6 +171,8 @@ class ReqscopeApp(App[int]):
     def _become_ready(self) -> None:
         """The first frame is up: queued sends go now, drafts are looked at."""
         self._is_ready = True
+        if self._greeting:
+            self.notify(self._greeting, title="reqscope demo", timeout=12)
         if self._send_queued:
             self._send_queued = False
             self.action_send()
@@ -155,6 +186,24 @@ class ReqscopeApp(App[int]):
         if editor.request != workspace.current:
             editor.show(workspace.current)
         editor.show_variables(self._variable_values())
+        self._publish()
+
+    def _publish(self) -> None:
+        """Followers see the request as edited (templates, not values) and the last result."""
+        if self._leader is None:
+            return
+        from reqscope.core.pairing.snapshot import Snapshot
+
+        shown = self._shown
+        self._leader.show(
+            Snapshot(
+                self.workspace.session.name,
+                self.workspace.current,
+                shown.exchange if shown else None,
+                shown.diagnosis if shown else None,
+            ),
+            self._redactor(),
+        )
 
     def _variable_values(self) -> dict[str, VariableValue]:
         context = self.variable_context
@@ -238,19 +287,24 @@ class ReqscopeApp(App[int]):
 
     @on(CurlPasted)
     def _curl_pasted(self, event: CurlPasted) -> None:
-        try:
-            from reqscope.core.interop.curl import request_from_curl
+        from reqscope.core.interop.curl import request_from_curl
 
-            imported = request_from_curl(event.command).request
-        except ModuleNotFoundError:
-            self.notify("Importing curl commands is not available yet", severity="error")
-            return
+        try:
+            imported = request_from_curl(event.command)
         except ReqscopeError as exc:
             self.notify(str(exc), title="Not a curl command reqscope can read", severity="error")
             return
-        self.workspace.update(_keep_name(imported, self.workspace.current))
+        self.workspace.update(_keep_name(imported.request, self.workspace.current))
         self._edited()
-        self.notify("The curl command is now the request", timeout=3)
+        if imported.warnings:
+            self.notify(
+                "\n".join(imported.warnings),
+                title="Imported the curl command, except",
+                severity="warning",
+                timeout=8,
+            )
+        else:
+            self.notify("The curl command is now the request", timeout=3)
 
     @on(DiagnosisPane.FixRequested)
     def _fix_requested(self, event: DiagnosisPane.FixRequested) -> None:
@@ -335,6 +389,8 @@ class ReqscopeApp(App[int]):
             result.exchange, redactor=self._redactor(), document=result.document
         )
         self.query_one(DiagnosisPane).show_diagnosis(result.diagnosis, result.exchange)
+        self._shown = result
+        self._publish()
 
     def _redactor(self) -> Redactor:
         from reqscope.core.redact import Redactor
@@ -364,6 +420,58 @@ class ReqscopeApp(App[int]):
         result = diagnose_and_format(exchange, earlier, redactor)
         if not worker.is_cancelled:
             self.call_from_thread(self._show_result, result)
+
+    # --- replay, diff, expectations (issue 6) ----------------------------------------------
+
+    def action_replay(self) -> None:
+        self._open_replay(start="")
+
+    def action_replay_from(self) -> None:
+        self._open_replay(start=self.workspace.current.name)
+
+    def _open_replay(self, start: str) -> None:
+        """Replay against the latest exchange of each request (this run's or the file's)."""
+        from reqscope.ui.screens.replay import ReplayScreen
+
+        session, context = self.workspace.session_for_save(), self.variable_context
+        variables = context.variables(session.variables)
+        screen = ReplayScreen(session, variables, context.env(), self.engine.get(), start=start)
+        self.push_screen(screen, self._replayed)
+
+    def _replayed(self, outcome: ReplayOutcome | None) -> None:
+        if outcome is None:
+            return
+        self._secrets.update(outcome.secrets)
+        for name, exchange in outcome.exchanges:
+            index = self.workspace.index_of(name)
+            if index is not None:
+                self.workspace.record(exchange, index)
+        self.query_one(SessionSidebar).show(self.workspace)
+        self._show_latest()
+
+    def action_diff(self) -> None:
+        from reqscope.ui.screens.diff import DiffScreen, exchange_label
+
+        exchanges = self.workspace.history()
+        if len(exchanges) < 2:
+            self.notify("Send this request twice (or replay it) to have two exchanges to compare")
+            return
+        choices = [(exchange_label(n, e), e) for n, e in enumerate(exchanges, start=1)]
+        title = f"{self.workspace.current.name}: older (left) and newer (right)"
+        self.push_screen(DiffScreen(title, choices, self._redactor()))
+
+    def action_expect_this(self) -> None:
+        from reqscope.core.replay.suggest import expectations_from
+
+        latest = self.workspace.history()
+        if not latest or latest[0].response is None:
+            self.notify("Send the request first: expectations come from its response")
+            return
+        expect = expectations_from(latest[0], self._redactor())
+        self.workspace.update(replace(self.workspace.current, expect=expect))
+        self._edited()
+        checks = ", ".join(f"{e.target} {e.key}".strip() for e in expect)
+        self.notify(f"{len(expect)} expectation(s): {checks}", title="Expect this", timeout=4)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -494,6 +602,11 @@ class ReqscopeApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             return
         entries = help_entries(self.screen.active_bindings.values(), self.get_key_display)
+        # Actions without a key are listed after the keyed ones: they run from the palette.
+        after_app = sum(1 for entry in entries if entry.where == "app")
+        entries[after_app:after_app] = [
+            HelpEntry("^p", f"{a.title} — {a.description}", "palette") for a in ACTIONS if not a.key
+        ]
         self.push_screen(HelpScreen(entries))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -504,16 +617,115 @@ class ReqscopeApp(App[int]):
     def _runner(self, action: str) -> Callable[[], object]:
         return lambda: self.run_action(action)
 
-    def action_copy_curl(self) -> None:
-        try:
-            from reqscope.core.interop.curl import to_curl
-        except ModuleNotFoundError:
-            self.notify("Export as curl is not available yet", severity="error")
+    def action_probe(self) -> None:
+        """Re-test the latest refusal with safe variants (ui/screens/probes.py)."""
+        from reqscope.ui.screens.probes import ProbeScreen, probe_screen_for
+
+        if isinstance(self.screen, ProbeScreen):
             return
-        self._copy(to_curl(self.workspace.current, include_secrets=False), "the curl command")
+        screen = probe_screen_for(self)
+        if screen is not None:
+            self.push_screen(screen, self._probe_fix_chosen)
+
+    def _probe_fix_chosen(self, fixed: Request | None) -> None:
+        if fixed is None:
+            return
+        if fixed != self.workspace.current:  # unchanged: the fix was to wait, then resend
+            self.workspace.update(fixed)
+            self._edited()
+        self.notify("The minimal fix is now the request; resending", timeout=3)
+        self.action_send()
+
+    def action_try_fix(self) -> None:
+        """The selected finding's fix, or else the best-ranked finding that has one."""
+        from reqscope.ui.widgets.diagnosis_pane import actionable_fix
+
+        pane = self.query_one(DiagnosisPane)
+        findings = pane.diagnosis.findings if pane.diagnosis is not None else ()
+        selected = pane.selected_finding
+        for finding in (selected, *findings) if selected is not None else findings:
+            fix = actionable_fix(finding)
+            if fix is not None:
+                pane.post_message(DiagnosisPane.FixRequested(fix, finding))
+                return
+        self.notify("No finding with a fix reqscope can apply; see the diagnosis", timeout=4)
+
+    def action_next_pane(self) -> None:
+        """Cycle focus through the main areas (mouse optional, tab visits every field)."""
+        areas: list[Widget] = [
+            self.query_one("#url"),
+            self.query_one(ResponseView),
+            self.query_one(DiagnosisPane),
+            self.query_one(SessionSidebar),
+        ]
+        chain = self.screen.focus_chain
+        firsts = [next((w for w in chain if w is a or a in w.ancestors), None) for a in areas]
+        targets = [w for w in firsts if w is not None]
+        focused = self.focused
+        current = next(
+            (
+                i
+                for i, a in enumerate(areas)
+                if focused is a or (focused and a in focused.ancestors)
+            ),
+            -1,
+        )
+        following = [w for i, w in enumerate(firsts) if w is not None and i > current]
+        if following or targets:
+            (following or targets)[0].focus()
+
+    def action_copy_curl(self) -> None:
+        self._copy_curl(include_secrets=False)
+
+    def action_copy_curl_secrets(self) -> None:
+        self._copy_curl(include_secrets=True)
+
+    def _copy_curl(self, *, include_secrets: bool) -> None:
+        from reqscope.ui.clipboard import curl_command
+
+        try:
+            text = curl_command(
+                self.workspace.current,
+                self.variable_context,
+                self.workspace.variables,
+                include_secrets=include_secrets,
+                redactor=self._redactor(),
+            )
+        except ReqscopeError as exc:
+            self.notify(str(exc), title="Not copied", severity="error")
+            return
+        what = "with secrets in clear" if include_secrets else "secrets as ${…}"
+        self._copy(text, f"the curl command ({what})")
 
     def action_copy_body(self) -> None:
         self.query_one(ResponseView).action_copy_body()
+
+    def action_copy_header(self) -> None:
+        from textual.suggester import SuggestFromList
+
+        from reqscope.ui.clipboard import response_header_names, response_header_value
+
+        exchange = self.query_one(ResponseView).exchange
+        names = response_header_names(exchange)
+        if not names:
+            self.notify("No response headers to copy from", severity="warning")
+            return
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            value = response_header_value(exchange, name, self._redactor())
+            if value is None:
+                self.notify(f"The response has no {name} header", severity="warning")
+            else:
+                self._copy(value, f"the value of {name}")
+
+        prompt = PromptScreen(
+            "Copy the value of response header",
+            hint="→ completes a name: " + ", ".join(names[:6]) + ("…" if len(names) > 6 else ""),
+            suggester=SuggestFromList(names, case_sensitive=False),
+        )
+        self.push_screen(prompt, chosen)
 
     def _copy(self, text: str, what: str) -> None:
         if len(text.encode()) > CLIPBOARD_LIMIT:
@@ -552,6 +764,8 @@ class ReqscopeApp(App[int]):
 
     def on_unmount(self) -> None:
         self.engine.close()
+        if self._leader is not None:
+            self._leader.close()
 
 
 def _keep_name(imported: Request, current: Request) -> Request:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 
@@ -27,17 +28,31 @@ class PromptScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "", *, hint: str = "", placeholder: str = ""):
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        *,
+        hint: str = "",
+        placeholder: str = "",
+        suggester: Suggester | None = None,
+    ) -> None:
         super().__init__()
         self._title = title
         self._value = value
         self._hint = hint
         self._placeholder = placeholder
+        self._suggester = suggester
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._title), id="prompt-title")
-            yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
+            yield Input(
+                self._value,
+                placeholder=self._placeholder,
+                suggester=self._suggester,
+                id="prompt-input",
+            )
             yield Static(Text(self._hint or "enter accepts, escape cancels"), id="prompt-hint")
 
     @on(Input.Submitted)

@@ -225,18 +225,25 @@ class BodyView(ScrollView, can_focus=True):
         self._invalidate()
         self.scroll_to(0, 0, animate=False, immediate=True)
         if document is not None and not document.is_complete:
-            self._load_rest(document)
+            # After the first frame: a loader thread started now would compete with it for
+            # the GIL (measured: 20 MiB painted in 0.6 s instead of 0.2 s on a busy machine).
+            self.call_after_refresh(self._start_loading, document)
         elif self.wrap:
             self._rewrap()
         self.post_message(self.SearchChanged("", -1, 0))
 
     # --- loading, wrapping and searching in threads ------------------------------------------
 
+    def _start_loading(self, document: BodyDocument) -> None:
+        if document is self._document:
+            self._load_rest(document)
+
     @work(thread=True, group="body", exit_on_error=False)
     def _load_rest(self, document: BodyDocument) -> None:
         worker = get_current_worker()
         last_post = time.monotonic()
         while not worker.is_cancelled and not document.load_more():
+            time.sleep(0)  # let the event loop take the GIL between blocks: keys stay quick
             if time.monotonic() - last_post >= PROGRESS_INTERVAL:
                 self.post_message(self._DocumentGrew(document))
                 last_post = time.monotonic()
@@ -505,7 +512,7 @@ class BodyView(ScrollView, can_focus=True):
         document = self._document
         base = self.rich_style
         if document is None:
-            return Strip.blank(0)
+            return Strip.blank(0, base)  # a None style crashes NO_COLOR's filter
         if row < self._header_rows():
             return Strip([Segment(self._notice(document), self._component("notice"))])
         if document.line_count == 0 and row == self._header_rows():
@@ -513,7 +520,7 @@ class BodyView(ScrollView, can_focus=True):
             return Strip([Segment(text, self._component("placeholder"))])
         line, sub_row = self._row_to_line(row)
         if line >= document.line_count:
-            return Strip.blank(0)
+            return Strip.blank(0, base)  # a None style crashes NO_COLOR's filter
         width = self._content_width()
         start = sub_row * width if self.wrap else scroll_x
         gutter = (

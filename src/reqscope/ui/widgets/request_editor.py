@@ -15,6 +15,8 @@ from dataclasses import replace
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.lazy import Lazy
+from textual.widget import MountError, Widget
 from textual.widgets import TabbedContent, TabPane
 
 from reqscope.core import urls
@@ -32,6 +34,26 @@ from reqscope.ui.widgets.url_bar import UrlBar, VariableValue
 RowEdit = KeyValueRows.RowChanged | KeyValueRows.RowAdded | KeyValueRows.RowDeleted
 
 
+class HiddenTab(Lazy):
+    """Textual's Lazy (mount after the first frame) that lets an app quit before then."""
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
+            return
+
+        async def mount() -> None:
+            if not (self.is_attached and parent.is_attached):
+                return  # the app closed before the first frame
+            try:
+                await parent.mount(self._replace_widget, after=self)
+                await self.remove()
+            except MountError:
+                return
+
+        self.call_after_refresh(mount)
+
+
 class RequestEditor(Vertical):
     DEFAULT_CSS = """
     RequestEditor { height: 1fr; }
@@ -41,7 +63,13 @@ class RequestEditor(Vertical):
 
     def __init__(self, request: Request | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._request = request or Request()
+        self._request = request = request or Request()
+        # The hidden tabs' forms are mounted lazily, after the first frame (a third of the
+        # app's widgets: start-up paints sooner). Kept here so `show` reaches them mounted
+        # or not; each remembers what it was last shown and composes from that.
+        self._auth_form = AuthForm(request.auth, id="auth")
+        self._body_editor = BodyEditor(request.body_kind, request.body, request.form, id="body")
+        self._options_form = OptionsForm(request.options, id="options")
 
     @property
     def request(self) -> Request:
@@ -56,11 +84,11 @@ class RequestEditor(Vertical):
             with TabPane("Headers", id="tab-headers"):
                 yield HeadersTable(id="headers")
             with TabPane("Auth", id="tab-auth"):
-                yield AuthForm(request.auth, id="auth")
+                yield HiddenTab(self._auth_form)
             with TabPane("Body", id="tab-body"):
-                yield BodyEditor(request.body_kind, request.body, request.form, id="body")
+                yield HiddenTab(self._body_editor)
             with TabPane("Options", id="tab-options"):
-                yield OptionsForm(request.options, id="options")
+                yield HiddenTab(self._options_form)
 
     def on_mount(self) -> None:
         self.show(self._request)
@@ -73,9 +101,9 @@ class RequestEditor(Vertical):
         self.query_one(UrlBar).show(request.method, request.url)
         self.query_one(QueryTable).show_url(request.url)
         self.query_one(HeadersTable).show_headers(request.headers)
-        self.query_one(AuthForm).show(request.auth)
-        self.query_one(BodyEditor).show(request.body_kind, request.body, request.form)
-        self.query_one(OptionsForm).show(request.options)
+        self._auth_form.show(request.auth)
+        self._body_editor.show(request.body_kind, request.body, request.form)
+        self._options_form.show(request.options)
         self._label_tabs()
 
     def show_variables(self, values: Mapping[str, VariableValue]) -> None:

@@ -1,4 +1,5 @@
-"""The session sidebar: the session's requests, and the exchanges of the selected one.
+"""The session sidebar: the session's requests, the selected one's description, and its
+exchanges.
 
 Picking a request edits it; picking a past exchange shows it again without resending. The
 title carries the unsaved-changes marker. Keys act on the requests list: n new, c duplicate,
@@ -22,6 +23,8 @@ from reqscope.core.model import Exchange, Request
 from reqscope.core.workspace import Workspace
 from reqscope.ui.messages import ExchangeChosen, RequestChosen
 
+MAX_METHOD_WIDTH = 7  # OPTIONS; longer custom methods are cut in the list, never in the editor
+
 
 def status_style(status: int | None) -> str:
     if status is None:
@@ -33,15 +36,19 @@ def status_style(status: int | None) -> str:
     return "bold red" if status >= 500 else "bold yellow"
 
 
-def request_label(request: Request, last: Exchange | None) -> Text:
-    """`GET  name   403` — method, name (plain text, never markup), last status."""
+def request_label(request: Request, last: Exchange | None, method_width: int = 6) -> Text:
+    """`403 GET    name` — last status (blank until sent), method, name (plain text, never
+    markup). Status and method are fixed-width columns so names line up, and a long name is
+    cut with an ellipsis by the list (CSS) instead of wrapping onto a second line."""
     label = Text(no_wrap=True, overflow="ellipsis")
-    label.append(f"{request.method[:7]:<7} ", style="bold")
-    label.append(request.name)
-    if last is not None:
+    if last is None:
+        label.append("    ")
+    else:
         status = last.status
-        label.append("  ")
-        label.append(str(status) if status is not None else "ERR", style=status_style(status))
+        shown = str(status) if status is not None else "ERR"
+        label.append(f"{shown:<3} ", style=status_style(status))
+    label.append(f"{request.method[:method_width]:<{method_width}} ", style="bold")
+    label.append(request.name)
     return label
 
 
@@ -64,8 +71,10 @@ class SessionSidebar(Vertical):
     SessionSidebar { width: 30; border-right: vkey $foreground 20%; }
     SessionSidebar #session-title { height: 1; padding: 0 1; text-style: bold; }
     SessionSidebar .heading { height: 1; padding: 0 1; color: $text-muted; }
-    SessionSidebar #requests { height: 2fr; border: none; }
-    SessionSidebar #history { height: 1fr; border: none; }
+    SessionSidebar OptionList { border: none; text-wrap: nowrap; text-overflow: ellipsis; }
+    SessionSidebar #requests { height: 2fr; }
+    SessionSidebar #about { height: auto; max-height: 6; padding: 0 1; color: $text-muted; }
+    SessionSidebar #history { height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,6 +94,7 @@ class SessionSidebar(Vertical):
         yield Static("", id="session-title")
         yield Static("Requests", classes="heading")
         yield OptionList(id="requests")
+        yield Static("", id="about")
         yield Static("History (enter shows it)", classes="heading")
         yield OptionList(id="history")
 
@@ -92,14 +102,18 @@ class SessionSidebar(Vertical):
         """Render the workspace: title with marker, requests, history of the current one."""
         title = Text(workspace.title, no_wrap=True, overflow="ellipsis")
         self.query_one("#session-title", Static).update(title)
+        method_width = min(MAX_METHOD_WIDTH, max(len(r.method) for r in workspace.requests))
         labels = [
-            request_label(request, next(iter(workspace.history(index)), None))
+            request_label(request, next(iter(workspace.history(index)), None), method_width)
             for index, request in enumerate(workspace.requests)
         ]
         requests = self.query_one("#requests", OptionList)
         _set_options(requests, labels)
         if requests.highlighted != workspace.current_index:
             requests.highlighted = workspace.current_index
+        about = self.query_one("#about", Static)
+        about.update(Text(workspace.current.description))
+        about.display = bool(workspace.current.description)
         self.show_history(workspace.history())
 
     def show_history(self, history: Sequence[Exchange]) -> None:

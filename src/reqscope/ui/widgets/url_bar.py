@@ -47,7 +47,11 @@ def normalise_method(text: str) -> str:
 
 
 def looks_like_curl(text: str) -> bool:
-    return text.lstrip().startswith("curl ")
+    """A pasted or entered `curl ...` command, rather than URL text (the interop module
+    decides; imported here, on first paste, to keep it out of start-up)."""
+    from reqscope.core.interop.curl import looks_like_curl as is_curl_command
+
+    return is_curl_command(text)
 
 
 def variable_preview(url: str, values: Mapping[str, VariableValue]) -> Text:
