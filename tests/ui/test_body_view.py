@@ -7,6 +7,7 @@ import json
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from reqscope.core import body as body_module
 from reqscope.core.body import BodyDocument
 from reqscope.core.model import Response
 from reqscope.ui.widgets.body_view import BodyView
@@ -246,3 +247,45 @@ async def test_light_theme_and_ansi_render() -> None:
         key_light = next(s.style for s in light if s.text == '"a"')
         assert key_dark is not None and key_light is not None
         assert key_dark.color != key_light.color
+
+
+def big_json_document(records: int = 30_000) -> BodyDocument:
+    items = [{"id": i, "name": f"user-{i}"} for i in range(records)]
+    items[-1]["name"] = "the-last-needle"
+    body = json.dumps({"data": items}, separators=(",", ":"))
+    return BodyDocument(body, language="json")
+
+
+async def test_only_the_lines_on_screen_are_laid_out_and_highlighted() -> None:
+    document = big_json_document()
+    app = BodyApp(document)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert document.is_complete and document.line_count > 100_000
+        view = app.query_one(BodyView)
+        # Lexed: the first 256-line window only; rendered: about one screen of rows.
+        assert {window for _revision, window in document._lex_cache} == {0}
+        assert len(view._strips) <= 2 * SIZE[1]
+        await pilot.press("G")
+        await pilot.pause()
+        last_window = (document.line_count - 1) // 256
+        assert {w for _r, w in document._lex_cache} <= {0, last_window - 1, last_window}
+        assert view_lines(app)[-1].rstrip().endswith("}")
+        # A pretty-printed body keeps no second copy of its text: blocks are made again.
+        assert len(document._index.made) <= body_module.MADE_CHUNKS
+
+
+async def test_search_covers_the_whole_body_even_before_it_is_loaded() -> None:
+    document = big_json_document()
+    assert not document.is_complete
+    app = BodyApp(document)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"the-last-needle", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.search_events[-1].status == "1/1"
+        assert any("1/1" in line for line in screen_lines(app))  # the visible count
+        assert any('"name": "the-last-needle"' in line for line in view_lines(app))
+        await pilot.press("n")  # wraps around to the same, only match
+        assert app.search_events[-1].status == "1/1"

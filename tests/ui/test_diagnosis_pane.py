@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 
+from app_helpers import make_app, wait_for_text
+from app_helpers import screen_text as app_screen_text
 from textual.app import App, ComposeResult
-from textual.widgets import Collapsible, Footer
+from textual.containers import Horizontal
+from textual.widgets import Collapsible, Footer, Static
 
 from reqscope.core.diagnosis import diagnose_full
 from reqscope.core.engine import Engine
@@ -21,18 +24,32 @@ from reqscope.core.model import (
     RuledOut,
 )
 from reqscope.lab.server import LabServer
-from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane, FindingView
+from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane, FindingView, actionable_fix
 
 SIZE = (120, 36)
 
 
+NARROW = 34  # about what the pane gets in a 120-column terminal next to the sidebar
+
+
 class PaneApp(App[None]):
-    def __init__(self) -> None:
+    """The pane alone, or (`narrow`) a column beside a stand-in for the response view, sized
+    by an id rule the way app.tcss sizes it."""
+
+    CSS = f"#stand-in {{ width: 1fr; }} #diagnosis {{ width: {NARROW}; }}"
+
+    def __init__(self, *, narrow: bool = False) -> None:
         super().__init__()
+        self.narrow = narrow
         self.fix_requests: list[DiagnosisPane.FixRequested] = []
 
     def compose(self) -> ComposeResult:
-        yield DiagnosisPane()
+        if not self.narrow:
+            yield DiagnosisPane()
+        else:
+            with Horizontal():
+                yield Static("STAND-IN", id="stand-in")
+                yield DiagnosisPane(id="diagnosis")
         yield Footer()
 
     def on_diagnosis_pane_fix_requested(self, message: DiagnosisPane.FixRequested) -> None:
@@ -93,13 +110,15 @@ async def test_findings_show_rank_score_evidence_fix_and_reference(lab: LabServe
         await pilot.pause()
         text = screen_text(app)
         assert "2 likely causes" in text
-        assert "1. ███████░░░  72%  The CSRF token is missing  csrf" in text
-        assert "│ request has cookie csrftoken but no X-CSRFToken header" in text
+        assert "▾ 1  ████░  72%  csrf" in text
+        assert "  The CSRF token is missing" in text
+        assert "┃ request has cookie csrftoken but no X-CSRFToken header" in text
         assert "1. Send the csrftoken cookie's value as X-CSRFToken" in text
         assert "→ press t to set header X-CSRFToken: abc" in text
         assert "https://docs.djangoproject.com/en/stable/ref/csrf/" in text
-        # The second finding is collapsed to its head line.
-        assert "2. ████░░░░░░  41%  A web application firewall blocked the request" in text
+        # The second finding is collapsed to its head line and title.
+        assert "▸ 2  ██░░░  41%  waf_blocked" in text
+        assert "A web application firewall blocked the request" in text
         assert "Ray ID" not in text
         # Ruled-out causes are listed, collapsed.
         assert "Ruled out (1)" in text
@@ -250,3 +269,111 @@ async def test_readable_at_80x24(lab: LabServer) -> None:
         text = screen_text(app)
         assert "The CSRF token is missing" in text
         assert "→ press t to set header X-CSRFToken: abc" in text
+
+
+LONG = Finding(
+    cause="bot_detection",
+    title="The server refuses this User-Agent (library), as its robot policy says",
+    score=0.92,
+    evidence=(
+        'the response says "Please set a user-agent and respect our robot policy"',
+        "User-Agent sent: Python-urllib/3.11",
+    ),
+    fixes=(
+        Fix(
+            "Send a descriptive User-Agent naming your tool and a contact, as the site asks.",
+            FixAction("set_user_agent", value="my-tool/1.0 (+mailto:you@example.com)"),
+        ),
+    ),
+)
+
+
+def pane_lines(app: App[None]) -> list[str]:
+    """The pane's rows on screen, as text, trailing blanks dropped."""
+    pane = app.query_one(DiagnosisPane)
+    region = pane.region
+    rows = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return [row.text[region.x : region.right].rstrip() for row in rows]
+
+
+async def test_a_narrow_pane_keeps_quote_bars_and_hanging_indents(lab: LabServer) -> None:
+    exchange = send(Request(url=f"{lab.url}/status/403"))
+    app = PaneApp(narrow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(DiagnosisPane).show_diagnosis(Diagnosis((LONG,)), exchange)
+        await pilot.pause()
+        lines = pane_lines(app)
+        assert all(len(line) <= NARROW for line in lines)
+        body = [line[1:] for line in lines]  # after the selection bar
+        start = body.index("▾ 1  █████  92%  bot_detection")
+        title = body[start + 1 : body.index("  Evidence")]
+        assert len(title) > 1 and all(line.startswith("  ") for line in title)
+        evidence = body[body.index("  Evidence") + 1 : body.index("  Fixes")]
+        assert len(evidence) > 2  # wrapped: each wrapped line still carries the quote bar
+        assert all(line.startswith("  ┃ ") for line in evidence)
+        assert " ".join(line[4:] for line in evidence) == (
+            'the response says "Please set a user-agent and respect our robot policy" '
+            "User-Agent sent: Python-urllib/3.11"
+        )
+        fix = body[body.index("  Fixes") + 1 :]
+        assert fix[0].startswith("  1. Send a descriptive")
+        hint = next(i for i, line in enumerate(fix) if "→ press t" in line)
+        assert hint > 1 and all(line.startswith("     ") for line in fix[1:hint])
+        assert all(line.startswith("       ") for line in fix[hint + 1 :] if line)
+        hint_text = " ".join(line.strip() for line in fix[hint:] if line)
+        assert "→ press t to set User-Agent to my-tool/1.0 (+mailto:you@example.com)" in hint_text
+
+
+async def test_z_zooms_the_pane_to_the_whole_screen_and_back(lab: LabServer) -> None:
+    exchange = send(Request(url=f"{lab.url}/status/403"))
+    app = PaneApp(narrow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(DiagnosisPane)
+        pane.show_diagnosis(Diagnosis((LONG,)), exchange)
+        pane.focus()
+        await pilot.pause()
+        assert pane.size.width == NARROW
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is pane and pane.size.width == SIZE[0]
+        assert "STAND-IN" not in app_screen_text(app)  # the rest is hidden
+        # Full width, the fix hint fits on one line.
+        assert any(
+            "→ press t to set User-Agent to my-tool/1.0 (+mailto:you@example.com)" in line
+            for line in pane_lines(app)
+        )
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is None and pane.size.width == NARROW
+        await pilot.press("z", "escape")  # escape restores too (Textual's minimise)
+        await pilot.pause()
+        assert app.screen.maximized is None
+
+
+async def test_try_fix_in_the_app_resends_and_the_refusal_is_gone(lab: LabServer) -> None:
+    """End to end against the lab: Wikimedia refuses a library User-Agent; t applies the
+    finding's fix (a descriptive User-Agent) to the request and resends; the 2xx shows."""
+    url = f"{lab.url}/403/wikimedia/w/api.php?action=opensearch&search=python"
+    request = Request(url=url, headers=(Header("User-Agent", "Python-urllib/3.11"),))
+    app = make_app(request, send_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, "403 Forbidden")
+        await wait_for_text(pilot, "█  ")  # a finding's score bar
+        pane = app.query_one(DiagnosisPane)
+        finding = pane.selected_finding
+        assert finding is not None and finding.cause == "bot_detection"
+        fix = actionable_fix(finding)
+        assert fix is not None and fix.action is not None
+        assert fix.action.kind == "set_user_agent"
+        pane.focus()
+        await pilot.press("z")  # the narrow pane zoomed shows the whole finding
+        await wait_for_text(pilot, "→ press t to set User-Agent to")
+        await pilot.press("z", "t")
+        await wait_for_text(pilot, "200 OK")
+        await wait_for_text(pilot, "No problems found.")
+        text = app_screen_text(app)
+        assert "403 Forbidden" not in text and "bot_detection" not in text
+        user_agents = [h.value for h in app.workspace.current.headers if h.name == "User-Agent"]
+        assert user_agents == [fix.action.value]
+        latest = app.workspace.history()[0]
+        assert latest.status == 200 and latest.request.url.endswith("search=python")

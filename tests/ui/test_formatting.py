@@ -58,7 +58,7 @@ def test_human_duration(ms: float | None, text: str) -> None:
         (101, "informational", "$text-muted"),
         (200, "success", "$success"),
         (204, "success", "$success"),
-        (302, "redirect", "$accent"),
+        (302, "redirect", "$primary"),
         (403, "client-error", "$warning"),
         (451, "client-error", "$warning"),
         (503, "server-error", "$error"),

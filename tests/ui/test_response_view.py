@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 import trustme
 from textual.app import App, ComposeResult
+from textual.color import Color
+from textual.containers import Horizontal
 from textual.pilot import Pilot
-from textual.widgets import Footer, TabbedContent
+from textual.widgets import Footer, Static, TabbedContent
 
 from reqscope.core.body import BodyDocument
 from reqscope.core.engine import Engine
@@ -35,6 +38,7 @@ from reqscope.ui.widgets.headers_view import HeadersView, header_rows
 from reqscope.ui.widgets.redirects_view import dropped_note
 from reqscope.ui.widgets.response_view import CLIPBOARD_LIMIT, ResponseView, default_save_name
 from reqscope.ui.widgets.save_prompt import SavePrompt
+from reqscope.ui.widgets.status_line import StatusLine
 from reqscope.ui.widgets.timing_bar import measured_phases, timing_bar_content
 
 SIZE = (120, 36)
@@ -309,7 +313,7 @@ async def test_save_body_writes_the_exact_bytes(
         await press(app, pilot, "enter")
         assert saved.read_bytes() == exchange.response.body
         # A path that cannot be written says why, in the prompt.
-        await press(app, pilot, "s", "ctrl+u", *str(tmp_path / "missing" / "x.bin"), "enter")
+        await press(app, pilot, "s", "ctrl+u", *"missing/x.bin", "enter")  # cwd: tmp_path
         assert "cannot write: No such file or directory" in screen_text(app)
         assert app.query_one(SavePrompt).is_open
 
@@ -407,10 +411,12 @@ def test_timing_bar_content_is_proportional_and_notes_reuse() -> None:
     )
     assert [phase.name for phase in measured_phases(timings)] == ["send", "wait", "receive"]
     content = timing_bar_content(timings, 20)
-    bar, legend = content.plain.split("\n")
+    bar, *legend = content.plain.split("\n")
     assert bar == "█" * 20
-    assert "send 1.00 ms" in legend and "wait 8.00 ms" in legend
-    assert "reused connection" in legend
+    # Each entry whole on its own line (20 cells hold one), never split across two.
+    assert legend == ["■ send 1.00 ms", "■ wait 8.00 ms", "■ receive 1.00 ms", "reused connection"]
+    wide = timing_bar_content(timings, 80).plain.split("\n")[1]
+    assert wide == "■ send 1.00 ms  ■ wait 8.00 ms  ■ receive 1.00 ms  reused connection"
     wait_span = next(span for span in content.spans if span.style == "$warning")
     assert wait_span.end - wait_span.start == 16
     flat = timing_bar_content(Timings(total_ms=3.0), 10).plain
@@ -437,3 +443,101 @@ def test_dropped_note_says_cross_origin_only_when_it_is() -> None:
 def test_default_save_name(content_type: str, binary: bool, name: str) -> None:
     response = Response(200, headers=(("Content-Type", content_type),), is_binary=binary)
     assert default_save_name(response) == name
+
+
+class SideBySideApp(App[None]):
+    """The response view as a column of a row, sized by id rules like app.tcss does."""
+
+    CSS = "#response { width: 3fr; } #side { width: 2fr; }"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield ResponseView(id="response")
+            yield Static("STAND-IN", id="side")
+        yield Footer()
+
+
+async def test_z_zooms_the_response_to_the_whole_screen_and_back(lab: LabServer) -> None:
+    app = SideBySideApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await show(app, pilot, get(f"{lab.url}/status/403"))
+        view = app.query_one(ResponseView)
+        narrow = view.size.width
+        assert narrow < SIZE[0] and "STAND-IN" in screen_text(app)
+        focus_body(app)
+        text = await press(app, pilot, "z")
+        assert app.screen.maximized is view and view.size.width == SIZE[0]
+        assert "STAND-IN" not in text and '"status": 403' in text
+        await press(app, pilot, "z")
+        assert app.screen.maximized is None and view.size.width == narrow
+        await press(app, pilot, "z", "escape")  # escape restores too
+        assert app.screen.maximized is None and view.size.width == narrow
+
+
+async def test_the_body_is_pretty_printed_off_the_event_loop(
+    lab: LabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    build = BodyDocument.from_response.__func__  # type: ignore[attr-defined]
+    load_more = BodyDocument.load_more
+
+    def recording_build(cls: type[BodyDocument], *args: object, **kwargs: object) -> BodyDocument:
+        threads.append(threading.current_thread().name)
+        return build(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def recording_load_more(self: BodyDocument, *args: object, **kwargs: object) -> bool:
+        threads.append(threading.current_thread().name)
+        return load_more(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BodyDocument, "from_response", classmethod(recording_build))
+    monkeypatch.setattr(BodyDocument, "load_more", recording_load_more)
+    exchange = get(f"{lab.url}/json/2")
+    app = ResponseApp()
+    async with app.run_test(size=SIZE) as pilot:
+        text = await show(app, pilot, exchange)
+        document = app.query_one(BodyView).document
+        assert document is not None and document.is_complete and document.pretty
+        assert '"items": [' in text
+    assert len(threads) > 2
+    assert threading.main_thread().name not in threads
+
+
+async def test_a_hostile_reason_phrase_is_drawn_inert(lab: LabServer) -> None:
+    exchange = get(f"{lab.url}/status/403")
+    assert exchange.response is not None
+    hostile = replace(
+        exchange,
+        response=replace(exchange.response, reason="[bold red]Nope[/] \x1b[2J\x1b]52;c;aGk=\x07"),
+    )
+    app = ResponseApp()
+    async with app.run_test(size=SIZE) as pilot:
+        text = await show(app, pilot, hostile)
+        assert "403 [bold red]Nope[/] ␛[2J␛]52;c;aGk=␇" in text
+        assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_a_short_pane_gives_the_timing_bar_rows_to_the_body(lab: LabServer) -> None:
+    exchange = get(f"{lab.url}/status/403")
+    app = ResponseApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        text = await show(app, pilot, exchange)
+        assert "403 Forbidden  HTTP/1.1" in text and '"status": 403' in text
+        assert "■ wait" not in text
+        await pilot.resize_terminal(80, 30)
+        text = await settle(app, pilot)
+        assert "■ wait" in text
+
+
+async def test_the_status_code_is_coloured_by_its_class(lab: LabServer) -> None:
+    app = ResponseApp()
+    async with app.run_test(size=SIZE) as pilot:
+        colours = {}
+        for status, variable in ((200, "success"), (302, "primary"), (403, "warning")):
+            await show(app, pilot, get(f"{lab.url}/status/{status}", follow=False))
+            line = app.query_one(StatusLine).render_line(0)
+            segment = next(s for s in line if s.text == str(status))
+            assert segment.style is not None and segment.style.bold
+            expected = Color.parse(app.theme_variables[variable]).rich_color
+            assert segment.style.color == expected
+            colours[status] = segment.style.color
+        assert len(set(colours.values())) == 3

@@ -3,9 +3,11 @@ for the lines on screen (the Toolong model: a line-offset index, windows lexed o
 
 Text is indexed in blocks of about 64 KiB. JSON is pretty-printed by a re-indenter that works
 on the raw text with C-level string operations (json.loads + json.dumps(indent=2) takes ~2.7 s
-and ~500 MB for 20 MB). The first ~1 MiB is indexed when the document is built; the rest by
+and ~500 MB for 20 MB). The first 256 KiB is indexed when the document is built; the rest by
 `load_more()` / `load_all()`, which a UI calls from a worker thread so the first lines show at
-once. Building or loading a document is CPU work: never call it on an event loop.
+once. Re-indented lines are not kept: a block is re-indented again when it is shown (~3 ms),
+so a big JSON body costs little more than its text. Building or loading a document is CPU
+work: never call it on an event loop.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from itertools import accumulate, chain, repeat
 from operator import add, sub
 from typing import TYPE_CHECKING
 
-from reqscope.core.body_json import JsonReindenter, NotJsonError
+from reqscope.core.body_json import JsonReindenter, NotJsonError, ReindentState
 from reqscope.core.body_search import (
     BodySearchError,
     SearchMatch,
@@ -43,11 +45,12 @@ __all__ = [
 ]
 
 BLOCK_CHARS = 64 * 1024  # raw text indexed per block; bounds the time a block holds the GIL
-EAGER_CHARS = 1024 * 1024  # indexed when the document is built, so it opens complete if small
+EAGER_CHARS = 256 * 1024  # indexed when the document is built: a small body opens complete
 LEX_WINDOW = 256  # lines lexed together for highlighting
 LEX_MAX_CHARS = 512 * 1024  # a window longer than this (a minified line) is not highlighted
 VALIDATE_MAX_CHARS = 1024 * 1024  # JSON up to this size is checked by json.loads first
 HEX_WIDTH = 16
+MADE_CHUNKS = 8  # re-indented blocks kept made (~150 KB each): the screen's, and a few more
 TAB_SIZE = 8
 
 TokenSpan = tuple[int, int, str]  # start column, end column, pygments token type name
@@ -87,26 +90,30 @@ def make_inert(text: str) -> str:
 @dataclass(slots=True)
 class _Index:
     """The lines loaded so far. A loader thread appends (chunk first, count last) while
-    readers work from the snapshot they took; a fallback replaces the whole object."""
+    readers work from the snapshot they took; a fallback replaces the whole object. `made`
+    holds the text of the pretty chunks made most recently (by chunk number)."""
 
     chunks: list[_Chunk] = field(default_factory=list)
     firsts: list[int] = field(default_factory=list)
     line_count: int = 0
     max_width: int = 0
+    made: OrderedDict[int, tuple[str, array[int]]] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True, slots=True)
 class _Chunk:
-    """Consecutive lines of the document. Line j is text[starts[j] : starts[j + 1] - 1]: every
-    line is followed by one newline, real or (after the last line) virtual."""
+    """Consecutive lines of the document: line j is text[starts[j] : starts[j + 1] - 1], every
+    line followed by one newline, real or (after the last line) virtual. A raw chunk slices the
+    document's text. A pretty chunk (re-indented JSON) keeps only the re-indenter's state at
+    its start and makes its text again when asked (~3 ms), so a 20 MB body is not held twice
+    (its pretty text plus line offsets would be ~2x the body)."""
 
-    text: str
-    starts: array[int]
     first_line: int
-
-    @property
-    def line_count(self) -> int:
-        return len(self.starts) - 1
+    line_count: int
+    text: str = ""
+    starts: array[int] = field(default_factory=lambda: array("I"))
+    resume: ReindentState | None = None
 
 
 def _line_starts(lines: list[str], base: int) -> array[int]:
@@ -278,6 +285,7 @@ class BodyDocument:
 
     def _load_block(self) -> None:
         if self._reindenter is not None:
+            state = self._reindenter.state
             try:
                 lines = self._reindenter.next_block()
             except NotJsonError:
@@ -285,7 +293,7 @@ class BodyDocument:
                 return
             self._loaded = self._reindenter.pos
             if lines:
-                self._add_chunk("\n".join(lines), _line_starts(lines, 0), lines)
+                self._add_chunk(lines, resume=state)
             return
         text, pos = self._text, self._loaded
         end = min(pos + BLOCK_CHARS, len(text))
@@ -294,16 +302,57 @@ class BodyDocument:
             end = newline + 1 if newline >= 0 else (text.find("\n", end) + 1 or len(text))
         block = text[pos:end]
         lines = block[:-1].split("\n") if block.endswith("\n") else block.split("\n")
-        self._add_chunk(text, _line_starts(lines, pos), lines)
+        self._add_chunk(lines, text=text, starts=_line_starts(lines, pos))
         self._loaded = end
 
-    def _add_chunk(self, text: str, starts: array[int], lines: list[str]) -> None:
+    def _add_chunk(
+        self,
+        lines: list[str],
+        *,
+        text: str = "",
+        starts: array[int] | None = None,
+        resume: ReindentState | None = None,
+    ) -> None:
         index = self._index
         index.max_width = max(index.max_width, max(map(len, lines), default=0))
-        chunk = _Chunk(text, starts, index.line_count)
+        if resume is None:
+            assert starts is not None
+            chunk = _Chunk(index.line_count, len(lines), text, starts)
+        else:
+            chunk = _Chunk(index.line_count, len(lines), resume=resume)
+            if len(index.chunks) < 2:  # the first screen: keep it made
+                self._keep(index, len(index.chunks), ("\n".join(lines), _line_starts(lines, 0)))
         index.chunks.append(chunk)
         index.firsts.append(chunk.first_line)
         index.line_count += chunk.line_count  # last: readers never see a line not yet there
+
+    def _chunk_text(
+        self, index: _Index, number: int, *, keep: bool = True
+    ) -> tuple[str, array[int]]:
+        """The text and line offsets of chunk `number`, made again if it is a pretty chunk
+        (`keep=False`: a pass over the whole body, which must not evict what is on screen)."""
+        chunk = index.chunks[number]
+        if chunk.resume is None:
+            return chunk.text, chunk.starts
+        with index.lock:
+            made = index.made.get(number)
+            if made is not None:
+                index.made.move_to_end(number)
+                return made
+        reindenter = JsonReindenter.resume(self._text, chunk.resume, BLOCK_CHARS)
+        lines = reindenter.next_block()  # the same lines as when it was loaded
+        made = ("\n".join(lines), _line_starts(lines, 0))
+        if keep:
+            self._keep(index, number, made)
+        return made
+
+    @staticmethod
+    def _keep(index: _Index, number: int, made: tuple[str, array[int]]) -> None:
+        with index.lock:
+            index.made[number] = made
+            index.made.move_to_end(number)
+            while len(index.made) > MADE_CHUNKS:
+                index.made.popitem(last=False)
 
     def _looks_like_json(self) -> bool:
         if len(self._text) <= VALIDATE_MAX_CHARS:
@@ -312,8 +361,10 @@ class BodyDocument:
             except ValueError:
                 return False
             return True
-        stripped = self._text.strip()
-        return stripped[:1] + stripped[-1:] in ("{}", "[]")
+        # Only the ends are looked at: strip() would copy the whole body.
+        first = self._text[:4096].lstrip()[:1]
+        last = self._text[-4096:].rstrip()[-1:]
+        return first + last in ("{}", "[]")
 
     def _fall_back_to_raw(self) -> None:
         self._reindenter = None
@@ -344,9 +395,10 @@ class BodyDocument:
         if self._data is not None:
             return self._hex_line(index)
         lines = self._index
-        chunk = lines.chunks[bisect_right(lines.firsts, index) - 1]
-        j = index - chunk.first_line
-        line = chunk.text[chunk.starts[j] : chunk.starts[j + 1] - 1]
+        number = bisect_right(lines.firsts, index) - 1
+        text, starts = self._chunk_text(lines, number)
+        j = index - lines.chunks[number].first_line
+        line = text[starts[j] : starts[j + 1] - 1]
         return line[:-1] if line.endswith("\r") else line
 
     def line(self, index: int) -> str:
@@ -367,9 +419,10 @@ class BodyDocument:
         widths: list[int] = []
         line = max(start, 0)
         while line < end:
-            chunk = lines.chunks[bisect_right(lines.firsts, line) - 1]
+            number = bisect_right(lines.firsts, line) - 1
+            chunk = lines.chunks[number]
             first, last = line - chunk.first_line, min(end - chunk.first_line, chunk.line_count)
-            starts, text = chunk.starts, chunk.text
+            text, starts = self._chunk_text(lines, number)
             lo, hi = starts[first], starts[last] - 1
             if text.find("\t", lo, hi) < 0 and text.find("\r", lo, hi) < 0:
                 lengths = map(sub, starts[first + 1 : last + 1], starts[first:last])
@@ -400,8 +453,9 @@ class BodyDocument:
             self._search_hex(compiled, result)
             return result
         self.load_all()
-        for chunk in self._index.chunks:
-            text, starts = chunk.text, chunk.starts
+        index = self._index
+        for number, chunk in enumerate(index.chunks):
+            text, starts = self._chunk_text(index, number, keep=False)
             begin, end = starts[0], starts[-1] - 1
             for match in compiled.finditer(text, begin, end):
                 lo, hi = match.span()

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from itertools import accumulate, chain, repeat
 from operator import add, itemgetter
+from typing import NamedTuple
 
 _DROP_WHITESPACE = str.maketrans("", "", " \t\r\n")
 _DROP_JSON_OUTSIDE = str.maketrans("", "", "{}[],:\x000123456789+-.eEtrufalsn")
 _OPENS = {"{": 1, "[": 1}
 _CLOSES = {"}": -1, "]": -1}
+
+
+class ReindentState(NamedTuple):
+    """The re-indenter between two blocks: raw position, bracket depth, unfinished line."""
+
+    pos: int
+    depth: int
+    partial: str
 
 
 class NotJsonError(ValueError):
@@ -50,6 +59,18 @@ class JsonReindenter:
     @property
     def done(self) -> bool:
         return self.pos >= len(self.text)
+
+    @property
+    def state(self) -> ReindentState:
+        """Where the next block starts: restoring it makes next_block() return the same lines
+        again, which lets a document drop lines it has shown and make them again on demand."""
+        return ReindentState(self.pos, self.depth, self.partial)
+
+    @classmethod
+    def resume(cls, text: str, state: ReindentState, block_chars: int) -> JsonReindenter:
+        reindenter = cls(text, block_chars)
+        reindenter.pos, reindenter.depth, reindenter.partial = state
+        return reindenter
 
     def next_block(self) -> list[str]:
         """Indented complete lines of the next block; raises NotJsonError."""

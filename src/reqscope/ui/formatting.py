@@ -54,7 +54,7 @@ def status_class(status: int) -> str:
 
 _STATUS_COLOURS = {
     "success": "$success",
-    "redirect": "$accent",
+    "redirect": "$primary",
     "client-error": "$warning",
     "server-error": "$error",
     "informational": "$text-muted",
@@ -62,9 +62,9 @@ _STATUS_COLOURS = {
 
 
 def status_colour(status: int) -> str:
-    """The theme variable a status is drawn in: 2xx success, 3xx accent, 4xx warning, 5xx
-    error. Theme variables (not literal colours) keep every theme, 256 colours and NO_COLOR
-    working."""
+    """The theme variable a status is drawn in: 2xx success, 3xx primary, 4xx warning, 5xx
+    error (not $accent for 3xx: several themes, textual-dark among them, make it the same
+    colour as $warning). Theme variables keep every theme, 256 colours and NO_COLOR working."""
     return _STATUS_COLOURS[status_class(status)]
 
 

@@ -4,12 +4,13 @@ message and the app applies the fix to the request and resends (never from in he
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
@@ -27,58 +28,108 @@ IDLE_TEXT = "Send a request: the diagnosis of the response shows here."
 PENDING_TEXT = "Diagnosing…"
 
 
+SCORE_BAR_CELLS = 5  # short, so rank, score and cause id fit one line of a narrow pane
+
+
 def actionable_fix(finding: Finding) -> Fix | None:
     """The fix "try fix" applies: the first one that is a change the app can make."""
     return next((fix for fix in finding.fixes if fix.action is not None), None)
 
 
+class Item(NamedTuple):
+    """A paragraph with a hanging indent: `lead` starts its first line, `indent` (as wide)
+    starts the lines it wraps onto, so numbers and quote bars stay in their own column."""
+
+    lead: Content
+    indent: Content
+    text: Content
+
+
+def item(text: Content | str, lead: str = "", style: str = "", *, quote: bool = False) -> Item:
+    """An Item whose wrapped lines line up under its text (or repeat a quote bar)."""
+    body = text if isinstance(text, Content) else Content(text)
+    first = Content.styled(lead, style) if lead else Content()
+    rest = first if quote else Content(" " * first.cell_length)
+    return Item(first, rest, body)
+
+
+def wrap_items(items: list[Item], width: int) -> list[Content]:
+    """The items as screen lines, `width` cells wide at most."""
+    lines: list[Content] = []
+    for entry in items:
+        room = max(width - entry.lead.cell_length, 8)
+        wrapped = entry.text.wrap(room) if entry.text else [Content()]
+        lines.append(entry.lead + wrapped[0])
+        lines.extend(entry.indent + line for line in wrapped[1:])
+    return lines
+
+
+class HangingText(Widget):
+    """Paragraphs with hanging indents. Textual wraps text flush to the left edge, which in a
+    30-column pane loses list numbers and quote bars among the wrapped lines."""
+
+    DEFAULT_CSS = """
+    HangingText {
+        height: auto;
+    }
+    """
+
+    def __init__(self, items: list[Item], *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.items = items
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(wrap_items(self.items, width))
+
+    def render(self) -> Content:
+        return Content("\n").join(wrap_items(self.items, self.content_size.width))
+
+
 def finding_head(finding: Finding, rank: int, *, expanded: bool) -> Content:
-    """`▾ 1. ███████░░░  72%  Title  cause_id`."""
+    """`▾ 1  ████░  72%  cause_id`: the title goes below it, on lines of its own."""
     return Content.assemble(
         ("▾ " if expanded else "▸ ", "$accent"),
-        (f"{rank}. ", "bold"),
-        (score_bar(finding.score), "$primary"),
+        (f"{rank}  ", "bold"),
+        (score_bar(finding.score, SCORE_BAR_CELLS), "$primary"),
         (f" {percent(finding.score):>4}  ", "$text-muted"),
-        (inert(finding.title), "bold"),
-        (f"  {inert(finding.cause)}", "$text-muted"),
+        (inert(finding.cause), "$text-muted"),
     )
 
 
-def finding_details(finding: Finding) -> Content:
-    """Evidence, fixes in order (the one "t" applies marked) and references. Evidence quotes
-    the response, so everything is drawn inert."""
-    lines: list[Content] = []
+def finding_title(finding: Finding) -> list[Item]:
+    return [item(Content.styled(inert(finding.title), "bold"), "  ")]
+
+
+def finding_details(finding: Finding) -> list[Item]:
+    """Evidence (quoted), fixes in order (the one "t" applies marked) and references. Evidence
+    quotes the response, so everything is drawn inert."""
+    items: list[Item] = []
     if finding.evidence:
-        lines.append(Content.styled("Evidence", "$text-muted italic"))
-        lines += [
-            Content.assemble(("  │ ", "$text-muted"), inert(line)) for line in finding.evidence
-        ]
+        items.append(item(Content.styled("Evidence", "$text-muted italic")))
+        items += [item(inert(line), "┃ ", "$text-muted", quote=True) for line in finding.evidence]
     chosen = actionable_fix(finding)
     if finding.fixes:
-        lines.append(Content.styled("Fixes", "$text-muted italic"))
+        items.append(item(Content.styled("Fixes", "$text-muted italic")))
         for number, fix in enumerate(finding.fixes, start=1):
-            lines.append(Content(f"  {number}. {inert(fix.text)}"))
+            items.append(item(inert(fix.text), f"{number}. "))
             if fix is chosen and fix.action is not None:
                 action = fix.action
                 label = describe_action(action.kind, action.name, action.value)
-                lines.append(Content.styled(f"     → press t to {label}", "bold $success"))
+                items.append(item(Content.styled(f"press t to {label}", "bold $success"), "   → "))
     if chosen is None:
-        lines.append(
-            Content.styled(
-                "No automatic fix for this one: apply it by hand, then resend.", "$text-muted"
-            )
-        )
+        note = "No automatic fix for this one: apply it by hand, then resend."
+        items.append(item(Content.styled(note, "$text-muted")))
     if finding.references:
-        lines.append(Content.styled("See", "$text-muted italic"))
-        lines += [Content.styled(f"  {inert(ref)}", "$text-muted") for ref in finding.references]
-    return Content("\n").join(lines)
+        items.append(item(Content.styled("See", "$text-muted italic")))
+        items += [item(Content.styled(inert(ref), "$text-muted")) for ref in finding.references]
+    return items
 
 
-def ruled_out_content(ruled_out: tuple[RuledOut, ...]) -> Content:
-    return Content("\n").join(
-        Content.assemble((inert(item.cause), "bold"), ("  ", ""), inert(item.reason))
-        for item in ruled_out
-    )
+def ruled_out_items(ruled_out: tuple[RuledOut, ...]) -> list[Item]:
+    return [
+        item(Content.assemble((inert(entry.cause), "bold"), "  ", inert(entry.reason)))
+        for entry in ruled_out
+    ]
 
 
 def headline(diagnosis: Diagnosis, exchange: Exchange) -> Content:
@@ -90,10 +141,7 @@ def headline(diagnosis: Diagnosis, exchange: Exchange) -> Content:
     status = exchange.status
     if count:
         noun = "likely cause" if count == 1 else "likely causes"
-        return Content.assemble(
-            (f"{count} {noun}", "bold"),
-            ("  ↑↓ select · enter expand · t try fix", "$text-muted"),
-        )
+        return Content.assemble((f"{count} {noun}", "bold"), ("  t fix · z zoom", "$text-muted"))
     if status is not None and 200 <= status < 300:
         return Content.styled("✓ No problems found.", "$success")
     return Content.styled(
@@ -103,14 +151,37 @@ def headline(diagnosis: Diagnosis, exchange: Exchange) -> Content:
     )
 
 
+def toggle_zoom(pane: Widget) -> None:
+    """Maximise `pane` to the whole screen, or restore the layout if it is maximised: the
+    panes are narrow at 80x24, and a long diagnosis or body reads better full size."""
+    screen = pane.screen
+    if screen.maximized is pane:
+        screen.minimize()
+    else:
+        screen.maximize(pane, container=False)
+
+
+def fill_when_maximised(pane: Widget, maximised: Widget | None) -> None:
+    """Textual keeps a maximised widget's own size, and a pane sized by the app's stylesheet
+    (a fraction of a row) beats any default rule: inline styles make it fill the screen, and
+    clearing them restores the layout however it was minimised (z, escape, the palette)."""
+    if maximised is pane:
+        pane.styles.width = "1fr"
+        pane.styles.height = "1fr"
+    else:
+        pane.styles.clear_rule("width")
+        pane.styles.clear_rule("height")
+
+
 class FindingView(Vertical):
-    """One finding: a head line, and its details when expanded (indented, so wrapped lines
-    stay aligned in a narrow pane)."""
+    """One finding: a head line (rank, score, cause id), its title, and its details when
+    expanded; wrapped lines keep their indents, so it reads in a 30-column pane."""
 
     DEFAULT_CSS = """
     FindingView {
         height: auto;
-        padding: 0 1;
+        padding: 0 1 0 0;
+        margin-bottom: 1;
         border-left: blank;
     }
     FindingView.-selected {
@@ -119,7 +190,7 @@ class FindingView(Vertical):
     }
     FindingView > .finding-details {
         display: none;
-        padding-left: 5;
+        padding-left: 2;
     }
     FindingView.-expanded > .finding-details {
         display: block;
@@ -138,7 +209,8 @@ class FindingView(Vertical):
     def compose(self) -> ComposeResult:
         head = finding_head(self.finding, self.rank, expanded=self.expanded)
         yield Static(head, classes="finding-head")
-        yield Static(finding_details(self.finding), classes="finding-details")
+        yield HangingText(finding_title(self.finding), classes="finding-title")
+        yield HangingText(finding_details(self.finding), classes="finding-details")
 
     def set_expanded(self, expanded: bool) -> None:
         self.set_class(expanded, "-expanded")
@@ -180,6 +252,9 @@ class DiagnosisPane(Widget, can_focus=True):
         Binding("up,k", "select_previous", "Previous finding", show=False),
         Binding("enter,space", "toggle_finding", "Expand/collapse", tooltip="Show the evidence"),
         Binding("t", "try_fix", "Try fix", tooltip="Apply the finding's fix and resend"),
+        Binding(
+            "z", "toggle_zoom", "Zoom", tooltip="Fill the screen with the diagnosis (z again: back)"
+        ),
         Binding("pagedown", "page_down", "Scroll down", show=False),
         Binding("pageup", "page_up", "Scroll up", show=False),
     ]
@@ -206,6 +281,12 @@ class DiagnosisPane(Widget, can_focus=True):
         findings = VerticalScroll(id="diagnosis-findings")
         findings.can_focus = False  # the pane keeps focus; up/down move the selection
         yield findings
+
+    def on_mount(self) -> None:
+        self.watch(self.screen, "maximized", self._maximised_changed, init=False)
+
+    def _maximised_changed(self, maximised: Widget | None) -> None:
+        fill_when_maximised(self, maximised)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -241,7 +322,7 @@ class DiagnosisPane(Widget, can_focus=True):
         if diagnosis is not None and diagnosis.ruled_out:
             widgets.append(
                 Collapsible(
-                    Static(ruled_out_content(diagnosis.ruled_out)),
+                    HangingText(ruled_out_items(diagnosis.ruled_out)),
                     title=f"Ruled out ({len(diagnosis.ruled_out)})",
                     collapsed=True,
                     classes="ruled-out",
@@ -300,6 +381,9 @@ class DiagnosisPane(Widget, can_focus=True):
             self.notify("This finding has no automatic fix: apply it by hand.", severity="warning")
             return
         self.post_message(self.FixRequested(fix, finding))
+
+    def action_toggle_zoom(self) -> None:
+        toggle_zoom(self)
 
     def action_page_down(self) -> None:
         self.query_one("#diagnosis-findings", VerticalScroll).scroll_page_down()

@@ -21,6 +21,7 @@ from reqscope.core.redact import Redactor
 from reqscope.ui.formatting import human_size, transport_error_hint
 from reqscope.ui.widgets.body_view import BodyView
 from reqscope.ui.widgets.cookies_view import CookiesView
+from reqscope.ui.widgets.diagnosis_pane import fill_when_maximised, toggle_zoom
 from reqscope.ui.widgets.headers_view import HeadersView
 from reqscope.ui.widgets.raw_view import RawView
 from reqscope.ui.widgets.redirects_view import RedirectsView
@@ -40,6 +41,8 @@ TABS = (
     ("redirects", "Redirects", "4"),
     ("raw", "Raw", "5"),
 )
+
+COMPACT_BELOW_ROWS = 14  # the timing bar is hidden in a response pane shorter than this
 
 _EXTENSIONS = {"json": "json", "html": "html", "xml": "xml", "javascript": "js", "css": "css"}
 
@@ -66,6 +69,9 @@ class ResponseView(Widget):
     ResponseView {
         height: 1fr;
         layout: vertical;
+    }
+    ResponseView.-compact > TimingBar {
+        display: none;
     }
     ResponseView > #response-notice {
         display: none;
@@ -102,7 +108,12 @@ class ResponseView(Widget):
         ),
         Binding("c", "copy_body", "Copy body", tooltip="Copy the body to the clipboard"),
         Binding("s", "save_body", "Save body", tooltip="Save the body to a file"),
+        Binding(
+            "z", "toggle_zoom", "Zoom", tooltip="Fill the screen with the response (z again: back)"
+        ),
     ]
+
+    ALLOW_MAXIMIZE = True  # not focusable itself: its tabs are
 
     def __init__(
         self, *, id: str | None = None, classes: str | None = None, name: str | None = None
@@ -132,6 +143,7 @@ class ResponseView(Widget):
         yield SavePrompt(id="response-save")
 
     def on_mount(self) -> None:
+        self.watch(self.screen, "maximized", self._maximised_changed, init=False)
         self.add_class("-empty")
         self.query_one(TimingBar).show(None)
 
@@ -261,6 +273,19 @@ class ResponseView(Widget):
         active = self.query_one(TabbedContent).active.removeprefix("response-")
         index = names.index(active) if active in names else 0
         self.action_show_tab(names[(index + step) % len(names)])
+
+    def on_resize(self) -> None:
+        """Short of rows (80x24), the body needs them more than the timing bar does: the
+        status line still has the total time, and z shows everything."""
+        self.set_class(self.size.height < COMPACT_BELOW_ROWS, "-compact")
+
+    def action_toggle_zoom(self) -> None:
+        """Fill the screen with the response (a 20 MB body reads better full size), or
+        restore the layout."""
+        toggle_zoom(self)
+
+    def _maximised_changed(self, maximised: Widget | None) -> None:
+        fill_when_maximised(self, maximised)
 
     def action_next_tab(self) -> None:
         self._step_tab(1)

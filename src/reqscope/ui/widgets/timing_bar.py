@@ -52,17 +52,34 @@ def timing_bar_content(timings: Timings, width: int) -> Content:
     ]
     if not bar:
         bar = [("─" * width, "$text-muted")]
-    legend: list[str | tuple[str, str]] = []
-    for phase in phases:
-        legend += [("■ ", phase.colour), f"{phase.name} {human_duration(phase.ms)}  "]
+    entries = [
+        Content.assemble(("■ ", phase.colour), f"{phase.name} {human_duration(phase.ms)}")
+        for phase in phases
+    ]
     if not phases:  # the status line shows the total; without phases, say why the bar is flat
-        legend += [
-            ("phases not measured · total ", "$text-muted"),
-            human_duration(timings.total_ms),
-        ]
+        entries.append(
+            Content.assemble(
+                ("phases not measured · total ", "$text-muted"), human_duration(timings.total_ms)
+            )
+        )
     if timings.reused_connection:
-        legend.append(("reused connection", "$text-muted"))
-    return Content.assemble(*bar, "\n", *legend)
+        entries.append(Content.styled("reused connection", "$text-muted"))
+    return Content("\n").join([Content.assemble(*bar), *pack(entries, width)])
+
+
+def pack(entries: list[Content], width: int, gap: int = 2) -> list[Content]:
+    """Entries on as few lines as fit `width`, never splitting one (a wrapped legend would
+    leave a colour square on one line and its phase name on the next)."""
+    lines: list[Content] = []
+    line = Content()
+    for entry in entries:
+        if line and line.cell_length + gap + entry.cell_length > width:
+            lines.append(line)
+            line = Content()
+        line = line + " " * gap + entry if line else entry
+    if line:
+        lines.append(line)
+    return lines
 
 
 class TimingBar(Widget):
@@ -72,6 +89,9 @@ class TimingBar(Widget):
     TimingBar {
         height: auto;
         padding: 0 1;
+    }
+    TimingBar.-empty {
+        display: none;
     }
     """
 
@@ -85,10 +105,10 @@ class TimingBar(Widget):
 
     def show(self, timings: Timings | None) -> None:
         self._timings = timings
-        self.display = timings is not None
+        self.set_class(timings is None, "-empty")  # a class, so a container's CSS can hide it
         self.refresh(layout=True)
 
     def render(self) -> Content:
         if self._timings is None:
             return Content()
-        return timing_bar_content(self._timings, max(self.size.width, 1))
+        return timing_bar_content(self._timings, max(self.content_size.width, 1))
