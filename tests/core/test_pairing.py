@@ -194,3 +194,20 @@ def test_a_directory_others_can_read_is_refused(rundir: Path) -> None:
 def test_socket_is_user_only(publisher: Publisher) -> None:
     assert publisher.path.stat().st_mode & 0o777 == 0o600
     assert publisher.path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_follow_list_names_running_leaders(
+    rundir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reqscope.cli import main
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(rundir.parent))
+    assert main(["follow", "--list"]) == 0
+    assert "no reqscope is publishing" in capsys.readouterr().out
+    leader = Publisher("mine", rundir.parent / "reqscope")
+    leader.start()
+    try:
+        assert main(["follow", "--list"]) == 0
+        assert capsys.readouterr().out.split() == ["mine"]
+    finally:
+        leader.close()

@@ -21,6 +21,7 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("leader", nargs="?", default=None, metavar="ID", help="the leader's id")
     parser.add_argument("--list", action="store_true", help="list running leaders and exit")
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

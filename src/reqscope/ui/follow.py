@@ -25,7 +25,9 @@ from reqscope.ui.widgets.session_sidebar import SessionSidebar
 # A follower may look, search, copy and leave; every app action that edits, sends or writes is
 # off, including ones added to ACTIONS later, and so is the diagnosis pane's "try it".
 ALLOWED_ACTIONS = frozenset({"help", "toggle_sidebar", "copy_body", "copy_curl", "request_quit"})
-BLOCKED_ACTIONS = frozenset({a.action for a in ACTIONS} - ALLOWED_ACTIONS | {"try_fix"})
+BLOCKED_ACTIONS = frozenset(
+    {a.action for a in ACTIONS} - ALLOWED_ACTIONS | {"try_fix", "save_body"}
+)
 
 
 class FollowApp(ReqscopeApp):
@@ -47,6 +49,9 @@ class FollowApp(ReqscopeApp):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action not in BLOCKED_ACTIONS
+
+    def _offer_draft(self, path: Path | None, draft: Session) -> None:
+        """A follower has no drafts of its own to offer back."""
 
     def action_request_quit(self) -> None:
         self.exit(0)  # nothing of ours to lose

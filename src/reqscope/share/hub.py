@@ -1,0 +1,188 @@
+"""The host's side of sharing: who is in, what they see, and what a driving guest may do.
+
+What guests see is the `reqscope follow` snapshot (one redacted line), encoded once per change
+on a thread of its own (so the host's event loop never waits on redaction of a big body),
+decoded once, and offered to every guest. Each guest keeps only the latest snapshot it has not
+shown yet: a guest that renders slowly skips intermediate states, it never queues them.
+
+Roles are checked here, on the host, whatever a guest's app believes: a viewer's edit or send
+is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reqscope.core.model import Request
+from reqscope.core.pairing.snapshot import Snapshot, decode_snapshot, encode_snapshot
+from reqscope.core.redact import Redactor
+from reqscope.share.keys import Role
+
+log = logging.getLogger("reqscope.share")
+
+DEFAULT_MAX_GUESTS = 4
+
+
+class GuestView(Protocol):
+    """What the hub needs from a guest's app."""
+
+    def offer(self, snapshot: Snapshot) -> None: ...
+
+    def change_role(self, role: Role) -> None: ...
+
+
+@dataclass(slots=True)
+class Guest:
+    guest_id: str
+    name: str  # the key's comment, or the SSH user name when the key has none
+    fingerprint: str
+    allowed: Role  # from the allow list: the most the host may hand over
+    role: Role = Role.VIEWER
+    peer: str = ""
+    view: GuestView | None = field(default=None, repr=False)
+
+
+class GuestHub:
+    def __init__(self, max_guests: int = DEFAULT_MAX_GUESTS) -> None:
+        self.max_guests = max_guests
+        self.guests: dict[str, Guest] = {}
+        self.latest: Snapshot | None = None
+        self.on_edit: Callable[[], object] = lambda: None  # an edit waits in `take_edit`
+        self.on_send: Callable[[Guest], object] = lambda _guest: None
+        self.on_change: Callable[[], object] = lambda: None  # roster or roles changed
+        self._edit: tuple[Guest, Request] | None = None
+        self._ids = itertools.count(1)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: tuple[Snapshot, Redactor] | None = None
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.published = 0
+
+    # --- snapshots -------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.Thread(target=self._encode_loop, name="reqscope-share-feed")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def show(self, snapshot: Snapshot, redactor: Redactor) -> None:
+        """Called by the host on every change; only the latest pending one is encoded."""
+        with self._wake:
+            self._pending = (snapshot, redactor)
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def _encode_loop(self) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None and not self._closed:
+                    self._wake.wait()
+                if self._closed or self._loop is None:
+                    return
+                assert self._pending is not None
+                (snapshot, redactor), self._pending = self._pending, None
+            try:
+                # Through the same encoding as `reqscope follow`: what a guest receives went
+                # through the store's redaction, by header name and by value.
+                shown = decode_snapshot(encode_snapshot(snapshot, redactor))
+            except Exception:  # one snapshot that cannot be encoded must not end sharing
+                log.exception("could not encode a snapshot for guests")
+                continue
+            try:
+                self._loop.call_soon_threadsafe(self._deliver, shown)
+            except RuntimeError:  # the loop is closed: the host is gone
+                return
+
+    def _deliver(self, snapshot: Snapshot) -> None:
+        self.latest = snapshot
+        self.published += 1
+        for guest in list(self.guests.values()):
+            if guest.view is not None:
+                guest.view.offer(snapshot)
+
+    # --- roster ----------------------------------------------------------------------------
+
+    @property
+    def full(self) -> bool:
+        return len(self.guests) >= self.max_guests
+
+    def admit(self, name: str, fingerprint: str, allowed: Role, role: Role, peer: str) -> Guest:
+        guest = Guest(
+            f"g{next(self._ids)}",
+            name,
+            fingerprint,
+            allowed,
+            role if allowed is Role.DRIVER else Role.VIEWER,
+            peer,
+        )
+        self.guests[guest.guest_id] = guest
+        log.info(
+            "guest %s joined: %s key %s from %s as %s",
+            guest.guest_id,
+            name,
+            fingerprint,
+            peer,
+            guest.role.value,
+        )
+        self.on_change()
+        return guest
+
+    def attach(self, guest: Guest, view: GuestView) -> None:
+        guest.view = view
+        if self.latest is not None:
+            view.offer(self.latest)
+
+    def leave(self, guest: Guest) -> None:
+        if self.guests.pop(guest.guest_id, None) is not None:
+            log.info("guest %s left: %s key %s", guest.guest_id, guest.name, guest.fingerprint)
+            self.on_change()
+
+    def hand_over(self, guest_id: str, role: Role) -> Role | None:
+        """Give a guest `role` (never more than its key allows); the role it now has."""
+        guest = self.guests.get(guest_id)
+        if guest is None:
+            return None
+        if role is Role.DRIVER and guest.allowed is not Role.DRIVER:
+            return guest.role
+        guest.role = role
+        log.info("guest %s (%s) is now %s", guest_id, guest.fingerprint, role.value)
+        if guest.view is not None:
+            guest.view.change_role(role)
+        self.on_change()
+        return role
+
+    # --- what guests ask for ---------------------------------------------------------------
+
+    def edit(self, guest_id: str, request: Request) -> None:
+        """A driver's edit. Edits typed faster than the host applies them are coalesced: the
+        host applies the latest one once."""
+        guest = self.guests.get(guest_id)
+        if guest is None or guest.role is not Role.DRIVER:
+            return
+        pending, self._edit = self._edit, (guest, request)
+        if pending is None:
+            self.on_edit()
+
+    def take_edit(self) -> tuple[Guest, Request] | None:
+        """For the host, in its own task: the latest edit not applied yet (role re-checked)."""
+        edit, self._edit = self._edit, None
+        if edit is None or edit[0].role is not Role.DRIVER:
+            return None
+        return edit
+
+    def send(self, guest_id: str) -> None:
+        guest = self.guests.get(guest_id)
+        if guest is not None and guest.role is Role.DRIVER:
+            self.on_send(guest)
