@@ -3,8 +3,12 @@
 Times `diagnose_full(exchange, history)` (fact extraction + every rule + ranking) on:
 - typical refusals: a JSON API 403, an HTML block page, an S3 XML error, a 401 with a JWT,
   a 2xx that gets no findings; each with a 20-exchange session history;
+- a 40 KB text-heavy 403 page (many distinct words: the word index's worst case);
 - a 20 MB body (JSON and HTML), of which only the first/last few tens of KB are scanned.
 The knowledge base is loaded once beforehand (as in the app), so loading is not counted.
+The "plain" column times the same diagnosis with every rule evaluated by plain regex searches
+(no status index, no body scan): the reference the fast path is tested against, and what the
+engine cost before it.
 
     .venv/bin/python bench/bench_diagnosis.py [--repeat 200]
 
@@ -21,8 +25,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from reqscope.core.diagnosis import diagnose_full, load_knowledge_base
-from reqscope.core.model import Exchange, Response, SentRequest
+from reqscope.core.diagnosis import KnowledgeBase, diagnose_full, extract_facts, load_knowledge_base
+from reqscope.core.diagnosis.engine import diagnose_facts
+from reqscope.core.model import Diagnosis, Exchange, Response, SentRequest
 
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 MB = 1024 * 1024
@@ -96,6 +101,13 @@ def typical_cases() -> dict[str, Exchange]:
             headers={"Authorization": f"Bearer {token}"},
             response_headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ),
+        "40 KB text 403": exchange(
+            "https://www.example.com/docs/page",
+            403,
+            text_page(),
+            headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0"},
+            response_headers={"Content-Type": "text/html; charset=utf-8", "Server": "Apache"},
+        ),
         "200 (no findings)": exchange(
             "https://api.example.com/v1/items",
             200,
@@ -103,6 +115,22 @@ def typical_cases() -> dict[str, Exchange]:
             response_headers={"Content-Type": "application/json"},
         ),
     }
+
+
+def text_page() -> bytes:
+    """About 40 KB of prose-like HTML whose words rarely repeat."""
+    words = [f"{a}{b}{c}" for a in ("pro", "con", "re", "de", "in") for b in
+             ("duct", "cess", "tract", "form", "port", "sign", "mit", "vert") for c in
+             ("", "s", "ed", "ing", "ion", "ive", "ly", "al", "er", "ure")]  # fmt: skip
+    paragraphs = []
+    for i in range(150):
+        sentence = " ".join(words[(i * 7 + j * 13) % len(words)] for j in range(40))
+        paragraphs.append(f"<p id='p{i}'>{sentence}, {i} times.</p>")
+    return (
+        b"<!DOCTYPE html><html><head><title>Forbidden</title></head><body>"
+        + "\n".join(paragraphs).encode()
+        + b"<p>You do not have permission to access this resource.</p></body></html>"
+    )
 
 
 def history() -> list[Exchange]:
@@ -154,6 +182,10 @@ def median_ms(run: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
+def plain_diagnosis(ex: Exchange, past: list[Exchange], kb: KnowledgeBase) -> Diagnosis:
+    return diagnose_facts(extract_facts(ex, past), kb, plain=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=200, help="runs per case (small cases)")
@@ -162,18 +194,20 @@ def main() -> int:
     kb = load_knowledge_base()
     past = history()
     print(f"knowledge base: {len(kb.rules)} rules in {len(kb.files)} files")
-    print(f"{'case':22} {'median ms':>10} {'p95 ms':>8} {'target':>7}  top cause")
+    print(f"{'case':22} {'median ms':>10} {'p95 ms':>8} {'plain ms':>9} {'target':>7}  top cause")
     cases = [(name, ex, repeat, 2.0) for name, ex in typical_cases().items()]
     cases += [(name, ex, max(5, repeat // 10), 20.0) for name, ex in big_cases().items()]
     worst = 0.0
     for name, ex, runs, target in cases:
         diagnose_full(ex, past, kb=kb)  # warm up
         median, p95 = median_ms(lambda ex=ex: diagnose_full(ex, past, kb=kb), runs)
-        findings = diagnose_full(ex, past, kb=kb).findings
-        top = findings[0].cause if findings else "-"
+        plain, _ = median_ms(lambda ex=ex: plain_diagnosis(ex, past, kb), max(5, runs // 4))
+        diagnosis = diagnose_full(ex, past, kb=kb)
+        assert diagnosis == plain_diagnosis(ex, past, kb), f"{name}: fast path differs"
+        top = diagnosis.findings[0].cause if diagnosis.findings else "-"
         mark = "ok" if median <= target else "SLOW"
         worst = max(worst, median / target)
-        print(f"{name:22} {median:10.3f} {p95:8.3f} {target:7.1f}  {top} {mark}")
+        print(f"{name:22} {median:10.3f} {p95:8.3f} {plain:9.3f} {target:7.1f}  {top} {mark}")
     print(f"\nworst median / target: {worst:.2f}")
     return 0
 

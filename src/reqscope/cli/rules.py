@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from reqscope.cli import EXIT_OK, EXIT_USAGE, UsageError
 from reqscope.cli.why import add_rules_argument
@@ -19,8 +20,15 @@ templates, fix actions) and runs every rule's examples and counterexamples. Prob
 printed to stderr as `FILE: rule ID: FIELD: what is wrong`.
 
 exit codes:
-  0  every file is valid and every example passes
-  2  a problem was found (or a --rules DIR does not exist)
+  0    every file is valid and every example passes
+  2    a problem was found (or a --rules DIR does not exist)
+  141  the reader stopped reading (`| head`): the output ends quietly
+"""
+
+LIST_EPILOG = """exit codes:
+  0    the list was printed
+  2    unknown --cause, or a rule file is invalid (or a --rules DIR does not exist)
+  141  the reader stopped reading (`| head`): the output ends quietly
 """
 
 
@@ -41,7 +49,13 @@ def add_parser(sub: Any) -> None:
     )
     add_rules_argument(check)
     check.set_defaults(run=run_check)
-    listing = commands.add_parser("list", help="list the rules", description=DESCRIPTION)
+    listing = commands.add_parser(
+        "list",
+        help="list the rules",
+        description=DESCRIPTION,
+        epilog=LIST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_rules_argument(listing)
     listing.add_argument("--cause", help="only the rules of this cause")
     listing.add_argument(
@@ -60,13 +74,11 @@ def run_check(args: argparse.Namespace) -> int:
     except RulesError as exc:
         raise UsageError(str(exc)) from None
     if not report.ok:
-        for problem in report.problems:
-            print(problem, file=sys.stderr)
-        print(f"reqscope: {len(report.problems)} problem(s) in the rules", file=sys.stderr)
+        lines = [*report.problems, f"reqscope: {len(report.problems)} problem(s) in the rules"]
+        write_lines(lines, sys.stderr)
         return EXIT_USAGE
-    print(
-        f"ok: {report.rules} rules in {len(report.files)} files, {report.examples} examples passed"
-    )
+    summary = f"{report.rules} rules in {len(report.files)} files, {report.examples} examples"
+    write_lines([f"ok: {summary} passed"])
     return EXIT_OK
 
 
@@ -82,10 +94,9 @@ def run_list(args: argparse.Namespace) -> int:
             {"cause": c.id, "group": c.group, "description": c.description} for c in causes.values()
         ]
         if args.format == "json":
-            print(json.dumps(rows, indent=2))
+            write_lines([json.dumps(rows, indent=2)])
         else:
-            for row in rows:
-                print(f"{row['cause']:26} {row['group']:18} {row['description']}")
+            write_lines(f"{r['cause']:26} {r['group']:18} {r['description']}" for r in rows)
         return EXIT_OK
     if args.cause is not None and args.cause not in causes:
         raise UsageError(f"unknown cause {args.cause!r} (see `reqscope rules list --causes`)")
@@ -105,14 +116,26 @@ def run_list(args: argparse.Namespace) -> int:
             }
             for r in rules
         ]
-        print(json.dumps(data, indent=2))
+        write_lines([json.dumps(data, indent=2)])
         return EXIT_OK
+    lines = []
     for r in rules:
         weight = (
             "rule-out"
             if r.effect == "rule_out"
             else f"{r.weight:.2f}" + ("f" if r.fallback else "")
         )
-        print(f"{r.id:58} {r.cause:26} {weight:>8}  {r.vendor}")
-    print(f"{len(rules)} rules")
+        lines.append(f"{r.id:58} {r.cause:26} {weight:>8}  {r.vendor}")
+    lines.append(f"{len(rules)} rules")
+    write_lines(lines)
     return EXIT_OK
+
+
+def write_lines(lines: Iterable[str], stream: TextIO | None = None) -> None:
+    """Print `lines` to `stream` (stdout by default) and flush, so a reader that stops early
+    (`| head`) is noticed here, where `reqscope.cli.main` ends the command quietly, and not in
+    the interpreter's last flush at exit, which would print a traceback-like warning."""
+    out = stream if stream is not None else sys.stdout
+    for line in lines:
+        out.write(line + "\n")
+    out.flush()

@@ -1,19 +1,21 @@
 """Condition tables of rule files, compiled once at load time and matched against Facts.
 
-Matching checks the cheap conditions (status, headers, facts) before any body regex, so most
-rules are rejected without touching the body.
+Matching checks the cheap conditions (status, headers, facts) before any body regex, and
+builds evidence lines only for a table that holds, so most rules are rejected without
+touching the body or formatting a line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from re import Pattern
 from typing import Any
 
 from reqscope.core.diagnosis.facts import FACT_TYPES, Facts
-from reqscope.core.diagnosis.prefilter import BodyPattern, body_pattern
+from reqscope.core.diagnosis.prefilter import BodyPattern, BodyScan, Searcher, body_pattern
 
 CONDITION_KEYS = frozenset(
     {
@@ -102,66 +104,115 @@ class Condition:
     url: Pattern[str] | None = None
     facts: tuple[FactTest, ...] = ()
 
-    def match(self, facts: Facts) -> Match | None:
+    # The cheap conditions (all but the body regexes) of this table, as one check each.
+    _checks: tuple[Callable[[Facts], bool], ...] = field(init=False, repr=False, compare=False)
+    # Every literal of the `body_any` patterns when each has some: one of them must be in the
+    # body for any of the patterns to match, so one test can skip them all.
+    _any_literals: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_checks", tuple(_cheap_checks(self)))
+        gate = all(p.literals for p in self.body_any)
+        literals = {lit for p in self.body_any for lit in p.literals} if gate else set()
+        object.__setattr__(self, "_any_literals", tuple(sorted(literals)))
+
+    def holds_cheaply(self, facts: Facts) -> bool:
+        """Whether every condition but the body regexes holds: what lets a rule be dropped
+        before its body patterns are looked at."""
+        for check in self._checks:  # noqa: SIM110 - a plain loop: this runs for every rule
+            if not check(facts):
+                return False
+        return True
+
+    def match(
+        self, facts: Facts, body: Searcher | None = None, *, cheap_checked: bool = False
+    ) -> Match | None:
+        """The evidence when every condition holds, else None. `body` answers the body
+        regexes (a fresh `BodyScan` of `facts.body_text` by default); `cheap_checked` says
+        the caller already knows `holds_cheaply`."""
+        if not cheap_checked and not self.holds_cheaply(facts):
+            return None
+        searcher = body if body is not None else BodyScan(facts.body_text)
+        body_match = ""
+        body_lines: list[str] = []
+        for wanted in self.body:
+            found = searcher.search(wanted)
+            if found is None:
+                return None
+            body_match = body_match or found.group()
+            body_lines.append(f'body contains "{_quote(found.group())}"')
+        if self.body_any:
+            if self._any_literals and not searcher.may_contain(self._any_literals):
+                return None
+            found = next((m for m in map(searcher.search, self.body_any) if m), None)
+            if found is None:
+                return None
+            body_match = body_match or found.group()
+            body_lines.append(f'body contains "{_quote(found.group())}"')
+        return self._evidence(facts, body_lines, body_match)
+
+    def _evidence(self, facts: Facts, body_lines: list[str], body_match: str) -> Match:
+        """The quotable lines of a condition known to hold, in the order of the table."""
         lines: list[str] = []
         if self.status is not None:
-            if not self.status.holds(facts.status):
-                return None
             lines.append(_status_line(facts))
         for name, pattern in self.headers:
             value = _header_hit(facts.response_headers, name, pattern)
-            if value is None:
-                return None
-            lines.append(f"response header {name}: {_quote(value)}")
-        for name in self.headers_absent:
-            if name in facts.response_headers:
-                return None
+            lines.append(f"response header {name}: {_quote(value or '')}")
         for name, pattern in self.request_headers:
             value = _header_hit(facts.request_headers, name, pattern)
-            if value is None:
-                return None
-            lines.append(f"request header {name}: {mask_header(name, value)}")
-        for name in self.request_headers_absent:
-            if name in facts.request_headers:
-                return None
-            lines.append(f"no {name} header in the request")
+            lines.append(f"request header {name}: {mask_header(name, value or '')}")
+        lines.extend(f"no {name} header in the request" for name in self.request_headers_absent)
         code = ""
         if self.error_codes:
-            code = next((c for c in facts.error_codes if c in self.error_codes), "")
-            if not code:
-                return None
+            code = _error_code(facts, self.error_codes)
             lines.append(f"error code {code}")
-        for test in self.facts:
-            if not test.holds(facts):
-                return None
-            lines.append(describe_fact(test.name, facts.value(test.name)))
+        lines.extend(describe_fact(t.name, facts.value(t.name)) for t in self.facts)
         if self.url is not None:
-            if not self.url.search(facts.url):
-                return None
             lines.append(f"URL {facts.url}")
         if self.title is not None:
-            if not self.title.search(facts.title):
-                return None
             lines.append(f'page title "{_quote(facts.title)}"')
-        body_match = ""
-        for wanted in self.body:
-            found = wanted.search(facts.body_text, facts.body_folded)
-            if found is None:
-                return None
-            body_match = body_match or found.group()
-            lines.append(f'body contains "{_quote(found.group())}"')
-        if self.body_any:
-            text, folded = facts.body_text, facts.body_folded
-            found = next((m for m in (p.search(text, folded) for p in self.body_any) if m), None)
-            if found is None:
-                return None
-            body_match = body_match or found.group()
-            lines.append(f'body contains "{_quote(found.group())}"')
+        lines.extend(body_lines)
         return Match(tuple(lines), body_match, code)
 
     @property
     def has_status(self) -> bool:
         return self.status is not None
+
+
+def _cheap_checks(c: Condition) -> Iterator[Callable[[Facts], bool]]:
+    """One predicate per cheap condition of `c`, in the order matching reports them."""
+    if c.status is not None:
+        status = c.status
+        yield lambda facts: status.holds(facts.status)
+    for name, pattern in c.headers:
+        yield partial(_has_header, "response_headers", name, pattern)
+    if c.headers_absent:
+        absent = c.headers_absent
+        yield lambda facts: all(n not in facts.response_headers for n in absent)
+    for name, pattern in c.request_headers:
+        yield partial(_has_header, "request_headers", name, pattern)
+    if c.request_headers_absent:
+        req_absent = c.request_headers_absent
+        yield lambda facts: all(n not in facts.request_headers for n in req_absent)
+    if c.error_codes:
+        codes = c.error_codes
+        yield lambda facts: bool(_error_code(facts, codes))
+    yield from (test.holds for test in c.facts)
+    if c.url is not None:
+        url = c.url
+        yield lambda facts: bool(url.search(facts.url))
+    if c.title is not None:
+        title = c.title
+        yield lambda facts: bool(title.search(facts.title))
+
+
+def _has_header(which: str, name: str, pattern: Pattern[str], facts: Facts) -> bool:
+    return _header_hit(getattr(facts, which), name, pattern) is not None
+
+
+def _error_code(facts: Facts, wanted: frozenset[str]) -> str:
+    return next((c for c in facts.error_codes if c in wanted), "")
 
 
 def _header_hit(headers: Mapping[str, list[str]], name: str, pattern: Pattern[str]) -> str | None:

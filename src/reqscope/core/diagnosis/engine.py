@@ -14,6 +14,7 @@ from datetime import datetime
 from reqscope.core.diagnosis.conditions import Match
 from reqscope.core.diagnosis.facts import Facts, extract_facts
 from reqscope.core.diagnosis.kb import KnowledgeBase, Rule, load_knowledge_base
+from reqscope.core.diagnosis.prefilter import BodyScan, PlainScan, Searcher
 from reqscope.core.diagnosis.templates import render
 from reqscope.core.model import Diagnosis, Exchange, Finding, Fix, FixAction, RuledOut
 
@@ -27,42 +28,69 @@ class RuleMatch:
     order: int
 
 
-def match_rule(rule: Rule, facts: Facts) -> Match | None:
-    """How `rule` matches these facts, or None."""
+def match_rule(rule: Rule, facts: Facts, body: Searcher | None = None) -> Match | None:
+    """How `rule` matches these facts, or None. `body` answers body regexes; pass one scan
+    for every rule of an exchange so the body is prepared once."""
     if rule.gate is not None and not rule.gate.holds(facts.status):
         return None
+    # Every table's cheap conditions before any body regex: most rules stop here.
+    if rule.when is not None and not rule.when.holds_cheaply(facts):
+        return None
+    alternatives = [c for c in rule.any if c.holds_cheaply(facts)]
+    if rule.any and not alternatives:
+        return None
+    searcher = body if body is not None else BodyScan(facts.body_text)
     lines: list[str] = []
     body_match = error_code = ""
     if rule.when is not None:
-        found = rule.when.match(facts)
+        found = rule.when.match(facts, searcher, cheap_checked=True)
         if found is None:
             return None
         lines.extend(found.lines)
         body_match, error_code = found.body_match, found.error_code
     if rule.any:
-        alternative = next((m for m in (c.match(facts) for c in rule.any) if m), None)
+        matches = (c.match(facts, searcher, cheap_checked=True) for c in alternatives)
+        alternative = next((m for m in matches if m), None)
         if alternative is None:
             return None
         lines.extend(alternative.lines)
         body_match = body_match or alternative.body_match
         error_code = error_code or alternative.error_code
-    if any(c.match(facts) is not None for c in rule.unless):
+    if any(c.match(facts, searcher) is not None for c in rule.unless):
         return None
     if rule.gate is not None and facts.status is not None:
         lines.insert(0, f"status {facts.status} {facts.reason}".rstrip())
     return Match(tuple(dict.fromkeys(lines)), body_match, error_code)
 
 
-def diagnose_facts(facts: Facts, kb: KnowledgeBase) -> Diagnosis:
+def matching_rules(facts: Facts, kb: KnowledgeBase, *, plain: bool = False) -> list[RuleMatch]:
+    """Every rule that matches, in knowledge-base order. The fast path looks only at the rules
+    whose status can hold and shares one body scan; `plain` evaluates every rule with plain
+    regex searches: the reference the fast path must always agree with."""
+    searcher: Searcher
+    if plain:
+        positions: Sequence[int] = range(len(kb.rules))
+        searcher = PlainScan(facts.body_text)
+    else:
+        positions = kb.candidates(facts.status)
+        searcher = BodyScan(facts.body_text, kb.literal_table())
+    matches = []
+    for order in positions:
+        rule = kb.rules[order]
+        found = match_rule(rule, facts, searcher)
+        if found is not None:
+            matches.append(RuleMatch(rule, found, order))
+    return matches
+
+
+def diagnose_facts(facts: Facts, kb: KnowledgeBase, *, plain: bool = False) -> Diagnosis:
     matched: list[RuleMatch] = []
     fallbacks: list[RuleMatch] = []
     rule_outs: list[RuleMatch] = []
-    for order, rule in enumerate(kb.rules):
-        found = match_rule(rule, facts)
-        if found is None:
-            continue
+    for found in matching_rules(facts, kb, plain=plain):
+        rule = found.rule
         target = rule_outs if rule.effect == "rule_out" else fallbacks if rule.fallback else matched
-        target.append(RuleMatch(rule, found, order))
+        target.append(found)
     ruled_out_causes = {m.rule.cause for m in rule_outs}
     if not matched:
         matched = [m for m in fallbacks if m.rule.cause not in ruled_out_causes]

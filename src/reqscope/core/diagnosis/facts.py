@@ -110,7 +110,6 @@ class Facts:
     history_prior_401_without_credentials: bool = False
     # not facts: the material conditions and templates read directly
     body_text: str = field(default="", repr=False)
-    body_folded: str = field(default="", repr=False)  # body_text.casefold(), for prefilters
     response_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     request_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
@@ -118,7 +117,7 @@ class Facts:
         return getattr(self, name)
 
 
-_INTERNAL = frozenset({"body_text", "body_folded", "response_headers", "request_headers"})
+_INTERNAL = frozenset({"body_text", "response_headers", "request_headers"})
 
 
 def _fact_type(default: object, name: str) -> str:
@@ -171,7 +170,6 @@ def extract_facts(
         size = max(response.size, len(response.body))
         values.update(
             body_text=window,
-            body_folded=window.casefold(),
             body_kind=kind,
             body_size=size,
             title=rs.page_title(window) if kind in ("html", "xml", "text") else "",

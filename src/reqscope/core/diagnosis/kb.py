@@ -24,6 +24,7 @@ from reqscope.core.diagnosis.conditions import (
     at,
     compile_condition,
 )
+from reqscope.core.diagnosis.prefilter import LiteralTable
 from reqscope.core.diagnosis.templates import check_template
 from reqscope.core.errors import RulesError
 
@@ -81,10 +82,55 @@ class Rule:
     counterexamples: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
 
+def status_filter(rule: Rule) -> StatusSet | None:
+    """The statuses for which `rule` can match at all (None: it does not depend on one)."""
+    if rule.gate is not None:
+        return rule.gate
+    if rule.when is not None and rule.when.status is not None:
+        return rule.when.status
+    statuses = [c.status for c in rule.any]
+    if not statuses or any(s is None for s in statuses):
+        return None
+    return StatusSet(
+        frozenset().union(*(s.codes for s in statuses if s is not None)),
+        frozenset().union(*(s.classes for s in statuses if s is not None)),
+        any(s.error for s in statuses if s is not None),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = ()
+    # Indexes built on first use: status -> positions of the rules that can match it, and
+    # the literal table of every body pattern (a one-item list once built).
+    _by_status: dict[int | None, tuple[int, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _tables: list[LiteralTable] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def literal_table(self) -> LiteralTable:
+        """The literals of every body pattern, for one pass per exchange (built on first use)."""
+        if not self._tables:
+            patterns = [
+                pattern
+                for rule in self.rules
+                for table in (rule.when, *rule.any, *rule.unless)
+                if table is not None
+                for pattern in (*table.body, *table.body_any)
+            ]
+            self._tables.append(LiteralTable(patterns))
+        return self._tables[0]
+
+    def candidates(self, status: int | None) -> tuple[int, ...]:
+        """Positions (in `rules`) of the rules whose status conditions can hold for `status`,
+        in order; the others cannot match, so the engine never looks at them."""
+        known = self._by_status.get(status)
+        if known is None:
+            filters = [status_filter(rule) for rule in self.rules]
+            known = tuple(i for i, f in enumerate(filters) if f is None or f.holds(status))
+            self._by_status[status] = known
+        return known
 
     def finding_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.effect == "finding" and not r.fallback)
