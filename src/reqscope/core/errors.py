@@ -20,6 +20,10 @@ class SessionFileError(ReqscopeError):
         super().__init__(f"{where}: {message}{what}")
 
 
+class SessionSaveError(ReqscopeError):
+    """A session cannot be written as TOML (text a file cannot hold); names the key."""
+
+
 class TemplateError(ReqscopeError):
     """A `{{variable}}` cannot be expanded; names the variable and where it is used."""
 

@@ -127,7 +127,7 @@ def _request(t: _Table) -> Request:
         url=t.string("url"),
         headers=tuple(_header(t, index, item) for index, item in t.items("headers")),
         body_kind=t.enum("body_kind", BodyKind, BodyKind.NONE),
-        body=t.string("body"),
+        body=_template_text(t, "body"),
         form=tuple(_form_field(f) for f in t.tables("form")),
         auth=_auth(t.table("auth")),
         options=_options(t.table("options")),
@@ -161,7 +161,7 @@ def _pair(t: _Table, key: str, index: int, item: Any, *, allow_disabled: bool) -
 def _form_field(t: _Table) -> FormField:
     fld = FormField(
         name=t.string("name", required=True),
-        value=t.string("value"),
+        value=_template_text(t, "value"),
         file=t.string("file"),
         filename=t.string("filename"),
         content_type=t.string("content_type"),
@@ -295,15 +295,28 @@ def _wire_headers(t: _Table) -> tuple[tuple[str, str], ...]:
 
 
 def _body_bytes(t: _Table) -> bytes:
-    if "body" in t.data and "body_base64" in t.data:
-        t.fail("give either 'body' or 'body_base64', not both", "body_base64")
-    if "body_base64" in t.data:
-        encoded = t.string("body_base64")
-        try:
-            return base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            t.fail("invalid base64", "body_base64")
-    return t.string("body").encode("utf-8")
+    encoded = _base64_bytes(t, "body")
+    return t.string("body").encode("utf-8") if encoded is None else encoded
+
+
+def _template_text(t: _Table, key: str) -> str:
+    """A request's body or form value: text, or `key_base64` bytes that are not UTF-8, held
+    as `surrogateescape` text (what the wire encodes back to the same bytes)."""
+    encoded = _base64_bytes(t, key)
+    return t.string(key) if encoded is None else encoded.decode("utf-8", "surrogateescape")
+
+
+def _base64_bytes(t: _Table, key: str) -> bytes | None:
+    """The bytes of `key_base64`, or None when the file gives `key` (or neither)."""
+    coded = f"{key}_base64"
+    if key in t.data and coded in t.data:
+        t.fail(f"give either {key!r} or {coded!r}, not both", coded)
+    if coded not in t.data:
+        return None
+    try:
+        return base64.b64decode(t.string(coded), validate=True)
+    except (binascii.Error, ValueError):
+        t.fail("invalid base64", coded)
 
 
 def _error(t: _Table) -> TransportError:
@@ -520,10 +533,15 @@ class _Locator:
 
     def __init__(self, source: str, text: str) -> None:
         self.source = source
-        self._lines = text.splitlines()
-        self._names = [self._header_name(line) for line in self._lines]
+        self._text = text
+        self._lines: list[str] = []
+        self._names: list[str | None] = []
 
     def line_of(self, path: Path) -> int | None:
+        if not self._lines:
+            # Only an error needs a line: indexing a big file up front was half its load time.
+            self._lines = self._text.splitlines()
+            self._names = [self._header_name(line) for line in self._lines]
         start, end = -1, len(self._lines)  # start: the current table's header line (-1: root)
         prefix = ""
         found: int | None = None

@@ -7,20 +7,20 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import tempfile
-import tomllib
 from dataclasses import MISSING, Field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from reqscope.core.errors import SessionFileError
+from reqscope.core.errors import SessionFileError, SessionSaveError
 from reqscope.core.model import (
     Auth,
+    BodyKind,
     Exchange,
+    FormField,
     Header,
     Request,
     RequestOptions,
@@ -32,7 +32,9 @@ from reqscope.core.model import (
 from reqscope.core.redact import Redactor
 from reqscope.core.session_reader import DISABLED, FORMAT_VERSION, derived_text, parse_session
 from reqscope.core.session_secrets import protect_secrets
-from reqscope.core.toml_writer import render
+from reqscope.core.toml_writer import TomlWriteError, render
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load_session(path: str | Path) -> Session:
@@ -63,18 +65,19 @@ def dumps_session(
 ) -> str:
     """The session as TOML text. Unless `include_secrets`, secret values are left out: secret
     variables lose their value, literal credentials in requests become references to secret
-    variables, and recorded exchanges are redacted (by `redactor` and by header name)."""
+    variables, and recorded exchanges are redacted (by `redactor` and by header name).
+
+    Raises SessionSaveError for text no TOML file can hold (bytes that are not UTF-8 outside
+    a request body or form value, which are written as base64)."""
     if not include_secrets:
         session = protect_secrets(session, redactor)
     data = session_to_data(session)
-    text = render(data)
-    # The layout is ours, so check it says what we meant; tomli-w's own layout is the fallback
-    # (it is lossless except in multi-line strings, which it is not asked for here).
     try:
-        same = tomllib.loads(text) == data
-    except tomllib.TOMLDecodeError:
-        same = False
-    return text if same else tomli_w.dumps(data)
+        # No re-parse: the writer is correct by construction (tests/core/test_store_*.py).
+        return render(data)
+    except TomlWriteError as exc:
+        where = _unwritable_key(data)
+        raise SessionSaveError(f"cannot save{f' key {where!r}' if where else ''}: {exc}") from None
 
 
 def save_session(
@@ -85,7 +88,10 @@ def save_session(
     include_secrets: bool = False,
 ) -> None:
     """Write the session atomically: the previous file survives any failure."""
-    text = dumps_session(session, redactor=redactor, include_secrets=include_secrets)
+    try:
+        text = dumps_session(session, redactor=redactor, include_secrets=include_secrets)
+    except SessionSaveError as exc:
+        raise SessionSaveError(f"{path}: {exc}") from None
     write_atomically(Path(path), text.encode("utf-8"))
 
 
@@ -161,9 +167,11 @@ def _request(req: Request) -> dict[str, Any]:
         data["description"] = req.description
     if req.headers:
         data["headers"] = [_header(h) for h in req.headers]
-    data.update(_non_default(req, ("body_kind", "body")))
+    if req.body_kind is not BodyKind.NONE:
+        data["body_kind"] = req.body_kind.value
+    data.update(_template_text("body", req.body))
     if req.form:
-        data["form"] = [_non_default(f, keep=("name",)) for f in req.form]
+        data["form"] = [_form_field(f) for f in req.form]
     if req.auth != Auth():
         data["auth"] = _non_default(req.auth)
     if req.options != RequestOptions():
@@ -174,6 +182,45 @@ def _request(req: Request) -> dict[str, Any]:
         keep = ("variable", "source", "expr")
         data["captures"] = [_non_default(c, keep=keep) for c in req.captures]
     return data
+
+
+def _form_field(form_field: FormField) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": form_field.name}
+    data.update(_template_text("value", form_field.value))
+    data.update(_non_default(form_field, ("file", "filename", "content_type", "enabled")))
+    return data
+
+
+def _template_text(key: str, text: str) -> dict[str, str]:
+    """A request's body or form value as written (`key`), or, when it holds bytes that are
+    not UTF-8 (read from a binary file with `surrogateescape`, which the wire encodes back),
+    those bytes in base64 (`key_base64`): TOML strings hold only Unicode text."""
+    if not text:
+        return {}
+    if text.isascii() or not _SURROGATE.search(text):
+        return {key: text}
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return {key: text}  # not bytes either: the writer refuses it, naming the key
+    return {f"{key}_base64": base64.b64encode(raw).decode("ascii")}
+
+
+def _unwritable_key(data: Any, path: str = "") -> str:
+    """The key path of the first string TOML cannot hold, for the error message."""
+    if isinstance(data, str):
+        return path if _SURROGATE.search(data) else ""
+    if isinstance(data, dict):
+        items: Any = ((f"{path}.{key}" if path else key, value) for key, value in data.items())
+    elif isinstance(data, list):
+        items = ((f"{path}[{index}]", value) for index, value in enumerate(data))
+    else:
+        return ""
+    for where, value in items:
+        found = _unwritable_key(value, where)
+        if found:
+            return found
+    return ""
 
 
 def _header(header: Header) -> list[str]:

@@ -40,8 +40,13 @@ DEFAULT_USER_AGENT = f"reqscope/{__version__}"
 SUPPORTED_SCHEMES = ("http", "https")
 
 # RFC 9110 token: what a method or header name may contain.
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 9110 field values: no control character but tab. CR and LF would end the header line
+# and start another one (header injection), so they are named apart.
+_LINE_BREAK = re.compile(r"[\r\n]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Bytes that are not UTF-8, read from argv or a file with `surrogateescape`.
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
 
 
 class WireError(ReqscopeError):
@@ -78,8 +83,17 @@ def to_wire(request: Request, *, user_agent: str = DEFAULT_USER_AGENT) -> WireRe
     method = check_method(request.method)
     url = check_url(request.url)
     headers = [_check_header(h.name, h.value) for h in request.headers if h.enabled]
-    url = _apply_auth(request, url, headers)
-    body = _encode_body(request, headers)
+    try:
+        url = _apply_auth(request, url, headers)
+        body = _encode_body(request, headers)
+    except UnicodeEncodeError as exc:
+        # Whatever part was not caught by name above (an auth field, a form field's name):
+        # text holding bytes that are not UTF-8 cannot be encoded for the wire.
+        raise WireError(
+            ErrorKind.INVALID_REQUEST,
+            f"the request holds bytes that are not UTF-8 text ({_described(exc)}); "
+            "write that part as text",
+        ) from None
     if not _has(headers, "User-Agent") and user_agent:
         headers.append(("User-Agent", user_agent))
     return WireRequest(method, url, tuple(headers), body)
@@ -89,8 +103,12 @@ def check_method(method: str) -> str:
     method = method.strip()
     if not method:
         return "GET"
-    if not _TOKEN.match(method):
-        raise WireError(ErrorKind.INVALID_REQUEST, f"invalid HTTP method {method!r}")
+    if not _TOKEN.fullmatch(method):
+        raise WireError(
+            ErrorKind.INVALID_REQUEST,
+            f"invalid HTTP method {method!r}: a method is one word of letters, digits "
+            "and !#$%&'*+-.^_`|~",
+        )
     return method
 
 
@@ -106,6 +124,13 @@ def _checked_url(url: str) -> str:
     url = url.strip()
     if not url:
         raise WireError(ErrorKind.INVALID_URL, "the URL is empty")
+    raw = _NOT_TEXT.search(url)
+    if raw:
+        raise WireError(
+            ErrorKind.INVALID_URL,
+            f"the URL holds a byte that is not UTF-8 text ({_byte(raw.group())} at position "
+            f"{raw.start()}); percent-encode it",
+        )
     blank = re.search(r"\s", url)
     if blank:
         raise WireError(
@@ -148,15 +173,49 @@ def with_query_param(url: str, name: str, value: str) -> str:
 
 
 def _check_header(name: str, value: str) -> tuple[str, str]:
+    """The header as it goes out, or WireError(INVALID_REQUEST) saying what is wrong: httpx
+    would otherwise raise from deep inside (UnicodeEncodeError) or send a second header
+    smuggled in after a line break."""
     name = name.strip()
-    if not _TOKEN.match(name):
-        raise WireError(ErrorKind.INVALID_REQUEST, f"invalid header name {name!r}")
-    if _FORBIDDEN_IN_VALUE.search(value):
+    if not name:
+        raise WireError(ErrorKind.INVALID_REQUEST, "a header has an empty name")
+    if not _TOKEN.fullmatch(name):
         raise WireError(
             ErrorKind.INVALID_REQUEST,
-            f"header {name!r} contains a line break or NUL; a header value is one line",
+            f"invalid header name {name!r}: a name is one word of letters, digits and "
+            "!#$%&'*+-.^_`|~ (no spaces or colons)",
+        )
+    if _LINE_BREAK.search(value):
+        raise WireError(
+            ErrorKind.INVALID_REQUEST,
+            f"header {name!r} contains a line break; a header value is one line "
+            "(a line break would inject another header)",
+        )
+    control = _CONTROL.search(value)
+    if control:
+        raise WireError(
+            ErrorKind.INVALID_REQUEST,
+            f"header {name!r} contains the control character {control.group()!r} at "
+            f"position {control.start()}; a header value is printable text",
+        )
+    raw = _NOT_TEXT.search(value)
+    if raw:
+        raise WireError(
+            ErrorKind.INVALID_REQUEST,
+            f"header {name!r} holds a byte that is not UTF-8 text ({_byte(raw.group())} at "
+            f"position {raw.start()}); a header value must be text",
         )
     return name, value.strip()
+
+
+def _byte(char: str) -> str:
+    """`\\xff` for a byte kept as a surrogate by `surrogateescape`, `U+D800` otherwise."""
+    code = ord(char)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+
+
+def _described(exc: UnicodeEncodeError) -> str:
+    return f"{_byte(exc.object[exc.start])} at position {exc.start}"
 
 
 def _has(headers: list[tuple[str, str]], name: str) -> bool:
@@ -171,6 +230,14 @@ def _apply_auth(request: Request, url: str, headers: list[tuple[str, str]]) -> s
             headers.append(_check_header("Authorization", f"Bearer {auth.token}"))
     elif auth.kind is AuthKind.BASIC:
         if not _has(headers, "Authorization"):
+            for what, text in (("username", auth.username), ("password", auth.password)):
+                raw = _NOT_TEXT.search(text)
+                if raw:
+                    raise WireError(
+                        ErrorKind.INVALID_REQUEST,
+                        f"the basic auth {what} holds a byte that is not UTF-8 text "
+                        f"({_byte(raw.group())} at position {raw.start()})",
+                    )
             pair = f"{auth.username}:{auth.password}".encode()
             headers.append(("Authorization", "Basic " + base64.b64encode(pair).decode("ascii")))
     elif auth.kind is AuthKind.API_KEY:
@@ -188,11 +255,11 @@ def _encode_body(request: Request, headers: list[tuple[str, str]]) -> bytes:
     if kind is BodyKind.NONE:
         return b""
     if kind is BodyKind.RAW:
-        return request.body.encode("utf-8", "surrogateescape")
+        return _body_bytes(request.body)
     if kind is BodyKind.JSON:
         if not _has(headers, "Content-Type"):
             headers.append(("Content-Type", "application/json"))
-        return request.body.encode("utf-8", "surrogateescape")
+        return _body_bytes(request.body)
     fields = [f for f in request.form if f.enabled]
     if kind is BodyKind.FORM:
         for form_field in fields:
@@ -204,8 +271,19 @@ def _encode_body(request: Request, headers: list[tuple[str, str]]) -> bytes:
                 )
         if not _has(headers, "Content-Type"):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        return urlencode([(f.name, f.value) for f in fields]).encode("ascii")
+        pairs = [(f.name, f.value.encode("utf-8", "surrogateescape")) for f in fields]
+        return urlencode(pairs).encode("ascii")
     return _encode_multipart(fields, headers)
+
+
+def _body_bytes(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:  # a lone surrogate that stands for no byte
+        raise WireError(
+            ErrorKind.REQUEST_BODY,
+            f"the body holds {_described(exc)}, which is neither text nor a byte",
+        ) from None
 
 
 def _encode_multipart(fields: list[FormField], headers: list[tuple[str, str]]) -> bytes:
