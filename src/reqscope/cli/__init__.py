@@ -7,7 +7,11 @@ the heavy parts (httpx, textual) are imported inside `run`.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import io
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +22,13 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # --fail with a 4xx/5xx, a failed expectation or regression
 EXIT_USAGE = 2  # usage error, unreadable or invalid input file
 EXIT_TRANSPORT = 3  # no response: refused, DNS, timeout, TLS ...
+EXIT_INTERNAL = 70  # a bug in reqscope (sysexits' EX_SOFTWARE); REQSCOPE_DEBUG=1 re-raises it
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (`| head`): 128 + SIGPIPE, as shells do
+
+# Errors writing the output (a full disk, a closed descriptor) are reported as such, not as
+# bugs; they carry no file name, unlike an input file that cannot be read.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG})
 
 # Subcommand modules, in the order `--help` lists them. A module that is not written yet is
 # skipped so the CLI works while the project grows.
@@ -36,10 +47,14 @@ COMMANDS = {
 }
 
 EPILOG = """exit codes:
-  0  a response arrived (any status) / all checks passed
-  1  --fail and the status was 4xx/5xx; a replay expectation or regression failed
-  2  usage error, or an input file (session, HAR, rules) is invalid
-  3  transport error: no response (refused, DNS, timeout, TLS ...)
+  0    a response arrived (any status) / all checks passed
+  1    --fail and the status was 4xx/5xx; a replay expectation or regression failed
+  2    usage error, an invalid input file (session, HAR, rules), or output that cannot be
+       written (stdout closed, disk full)
+  3    transport error: no response (refused, DNS, timeout, TLS ...)
+  70   internal error: a bug in reqscope (REQSCOPE_DEBUG=1 shows the traceback)
+  130  interrupted (Ctrl-C)
+  141  stdout was closed by its reader (`| head`): the output stops quietly
 """
 
 
@@ -68,7 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run one command. Whatever goes wrong reaches the user as one line on stderr and an
+    exit code, never a traceback: Ctrl-C, a closed or broken stdout, a full disk, a bug."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            sys.stdout = _ClosedOutput()
+        try:
+            return _dispatch(list(sys.argv[1:] if argv is None else argv))
+        finally:
+            # What is still buffered (all of a short output) fails here, where it is caught,
+            # rather than in the interpreter's flush at exit ("Exception ignored ...").
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS or exc.filename is not None:
+            return _internal_error(exc)
+        _say(f"cannot write the output: {exc.strerror or exc}")
+        return EXIT_USAGE
+    except Exception as exc:
+        return _internal_error(exc)
+
+
+def _dispatch(args_list: list[str]) -> int:
     first = args_list[0] if args_list else ""
     if first not in COMMANDS and first not in ("-h", "--help", "--version"):
         # `reqscope`, `reqscope sessions/x.toml`, `reqscope URL [-X ..] [--send]`: the app.
@@ -88,7 +129,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(run(args))
     except UsageError as exc:
-        print(f"reqscope: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+
+
+def _say(message: str) -> None:
+    """One line on stderr; a closed or broken stderr is ignored (there is nowhere to tell)."""
+    if sys.stderr is None:  # print(file=None) would write to stdout instead
+        return
+    with contextlib.suppress(OSError, ValueError):
+        print(f"reqscope: {message}", file=sys.stderr, flush=True)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug: name the exception and where in reqscope it happened, not its message, which
+    may quote a URL or header with a secret in it."""
+    if os.environ.get("REQSCOPE_DEBUG"):
+        raise exc
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"{os.sep}reqscope{os.sep}" in f.filename] or frames
+    where = ""
+    if ours:
+        path = ours[-1].filename
+        where = f" at {path[path.rfind(f'{os.sep}reqscope{os.sep}') + 1 :]}:{ours[-1].lineno}"
+    _say(
+        f"internal error ({type(exc).__name__}{where}), a bug in reqscope; "
+        "REQSCOPE_DEBUG=1 shows the traceback"
+    )
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point the stdout descriptor at /dev/null, so the interpreter's final flush of what is
+    still buffered does not fail again (and print "Exception ignored ...") at exit."""
+    try:
+        target = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real descriptor (a test's capture): nothing is flushed at exit
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, target)
+    finally:
+        os.close(devnull)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands for a stdout the process was started without: writing to it fails like writing
+    to a closed descriptor, which `main` reports in one line."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False

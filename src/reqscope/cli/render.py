@@ -15,7 +15,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from reqscope.core.model import Exchange, Response, Timings
@@ -122,11 +122,18 @@ def render_json(exchange: Exchange, extra: Mapping[str, Any] | None = None) -> s
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
 
 
-def render_text(exchange: Exchange, *, color: bool = False, diagnosis: Sequence[str] = ()) -> str:
+def render_text(
+    exchange: Exchange,
+    *,
+    color: bool = False,
+    diagnosis: Sequence[str] = (),
+    body_saved_to: str = "",
+) -> str:
     """Status line, [diagnosis], timings, redirects, TLS, request and response headers, body.
 
     `diagnosis` holds the lines the diagnosis contributes (a one-line summary), printed
-    right under the status line where the eye lands first.
+    right under the status line where the eye lands first. With `body_saved_to` (a file the
+    body was written to) the body is not printed, only where it went.
     """
     paint = _painter(color)
     lines: list[str] = []
@@ -159,19 +166,22 @@ def render_text(exchange: Exchange, *, color: bool = False, diagnosis: Sequence[
         for name, value in response.headers:
             lines.append(paint(f"< {inert(name)}:", "cyan") + f" {inert(value)}")
     text = "\n".join(lines) + "\n"
-    if response is not None:
+    if response is not None and body_saved_to:
+        text += f"\n[body: {_size(len(response.body))} written to {inert(body_saved_to)}]\n"
+    elif response is not None:
         text += _body_text(response, color)
     return text
 
 
-def write(text: str) -> None:
-    """Print to stdout, degrading characters the terminal encoding lacks instead of failing."""
+def write(text: str, stream: TextIO | None = None) -> None:
+    """Print to `stream` (stdout), degrading characters its encoding lacks instead of failing."""
+    out = sys.stdout if stream is None else stream
     try:
-        sys.stdout.write(text)
+        out.write(text)
     except UnicodeEncodeError:
-        encoding = sys.stdout.encoding or "ascii"
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
-    sys.stdout.flush()
+        encoding = out.encoding or "ascii"
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    out.flush()
 
 
 def _body_text(response: Response, color: bool) -> str:
@@ -179,7 +189,7 @@ def _body_text(response: Response, color: bool) -> str:
         kind = response.header("content-type") or "unknown type"
         return (
             f"\n[binary body: {_size(len(response.body))}, {inert(kind)}; not printed — "
-            "use --format json for base64]\n"
+            "use -o FILE to save it, or --format json for base64]\n"
         )
     if not response.text:
         return ""

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from reqscope.core.templating import Expansion
 
 
+MAX_SECONDS = 86400  # a day: longer limits overflow socket timeouts and help nobody
+
+
 def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     """Register URL, method, headers, body, variables and transport options."""
     parser.add_argument("url", metavar="URL", nargs="?", help="the URL; may contain {{variables}}")
@@ -222,6 +225,7 @@ def expand(args: argparse.Namespace, request: Request) -> Expansion:
     from reqscope.core.model import Variable
     from reqscope.core.templating import expand_request, load_env_file
 
+    _require_utf8(request)
     variables = []
     for text in args.variables:
         name, sep, value = text.partition("=")
@@ -232,9 +236,30 @@ def expand(args: argparse.Namespace, request: Request) -> Expansion:
         env = dict(os.environ)
         if args.env_file:
             env.update(load_env_file(args.env_file))
-        return expand_request(request, variables, env)
+        expansion = expand_request(request, variables, env)
     except ReqscopeError as exc:
         raise UsageError(str(exc)) from None
+    _require_utf8(expansion.request)
+    return expansion
+
+
+def _require_utf8(request: Request) -> None:
+    """A non-UTF-8 argument, file or environment value in the URL, a header or credentials
+    cannot go on the wire as typed: say which, without echoing a value that may be secret."""
+    auth = request.auth
+    texts = {"the URL": request.url, "the credentials": auth.username + auth.password}
+    for header in request.headers:
+        if header.enabled:
+            name = header.name.encode("utf-8", "replace").decode()
+            texts[f"header {name!r}"] = header.name + header.value
+    texts["the token or API key"] = auth.token + auth.key_name
+    for what, text in texts.items():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"not UTF-8 text in {what} (from an argument, file or environment value)"
+            ) from None
 
 
 def parse_header(text: str) -> Header:
@@ -292,6 +317,6 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    if not 0 < value <= MAX_SECONDS:  # also refuses nan; inf and 1e300 overflow the socket's
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SECONDS} seconds")
     return value

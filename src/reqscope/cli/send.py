@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reqscope.cli import EXIT_FAILED, EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, UsageError
@@ -46,6 +47,13 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_request_arguments(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the response body, exactly as received, to FILE (atomically; - = stdout, "
+        "the report then goes to stderr); the report says where the body went",
+    )
     parser.set_defaults(run=run)
 
 
@@ -55,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     from reqscope.core.engine import Engine
     from reqscope.core.redact import Redactor, secrets_in_exchange
 
+    output = getattr(args, "output", None)
+    if output not in (None, "-") and Path(output).is_dir():
+        raise UsageError(f"-o {output}: is a directory")
     expansion = expand(args, build_request(args))
     with Engine() as engine:
         exchange = engine.send(expansion.request)
@@ -69,13 +80,34 @@ def run(args: argparse.Namespace) -> int:
             from reqscope.cli.why import scrub_diagnosis
 
             diagnosis = scrub_diagnosis(diagnosis, redactor.scrub)
+    saved_to = ""
+    if output is not None and exchange.response is not None:
+        saved_to = save_body(exchange.response.body, output)
+    report = sys.stderr if output == "-" else sys.stdout
     if args.format == "json":
         extra = {"diagnosis": diagnosis_dict(diagnosis)} if diagnosis is not None else None
-        write(render_json(shown, extra))
+        write(render_json(shown, extra), report)
     else:
         summary = [diagnosis_dict(diagnosis)["summary"]] if diagnosis is not None else []
-        write(render_text(shown, color=use_color(), diagnosis=summary))
+        color = use_color() and report is sys.stdout
+        write(render_text(shown, color=color, diagnosis=summary, body_saved_to=saved_to), report)
     return exit_code(exchange, fail=args.fail)
+
+
+def save_body(body: bytes, output: str) -> str:
+    """Write the body's bytes to `output` (atomically; "-" is stdout, raw like curl's `-o -`)
+    and return how the report names where it went."""
+    from reqscope.core.store import write_atomically
+
+    if output == "-":
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return "stdout"
+    try:
+        write_atomically(Path(output).expanduser(), body)
+    except OSError as exc:
+        raise UsageError(f"cannot write -o {output}: {exc.strerror or exc}") from None
+    return output
 
 
 def diagnose_refusal(exchange: Exchange) -> Diagnosis | None:

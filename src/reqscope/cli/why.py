@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from reqscope.cli.probe_render import check_probe_arguments, probe_and_render
     from reqscope.cli.render import write
     from reqscope.cli.request_args import build_request, expand
-    from reqscope.cli.send import exit_code
+    from reqscope.cli.send import exit_code, is_usage_failure
     from reqscope.core.diagnosis import diagnose_full
     from reqscope.core.engine import Engine
     from reqscope.core.redact import Redactor, secrets_in_exchange
@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     expansion = expand(args, build_request(args))
     with Engine() as engine:
         exchange = engine.send(expansion.request)
+    if exchange.error is not None and is_usage_failure(exchange):
+        # Nothing was sent (an invalid URL or method): a usage error, not a thing to diagnose.
+        raise UsageError(Redactor(expansion.secrets).scrub(exchange.error.message))
     diagnosis = diagnose_full(exchange, kb=kb)
     if args.probe:
         return probe_and_render(args, expansion, exchange, diagnosis, kb)

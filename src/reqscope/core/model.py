@@ -161,10 +161,13 @@ class SentRequest:
 
     @property
     def target(self) -> str:
-        """The request target of the request line (path and query)."""
+        """The request target of the request line (path and query). The authority is cut off
+        first: a masked password (`user:[redacted]@host`) is not a valid IPv6 host to urllib."""
         from urllib.parse import urlsplit
 
-        parts = urlsplit(self.url)
+        _, sep, rest = self.url.partition("://")
+        cut = min((i for i in map(rest.find, "/?#") if i != -1), default=len(rest))
+        parts = urlsplit(rest[cut:] if sep else self.url)
         path = parts.path or "/"
         return f"{path}?{parts.query}" if parts.query else path
 

@@ -131,9 +131,13 @@ def _known_codec(name: str) -> str:
     if not name:
         return ""
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        codec = codecs.lookup(name).name
+        # A server may name base64, zlib or idna as the charset: they are not text codecs, or
+        # cannot replace bad bytes, and would fail on the body instead of here.
+        b"\xff\x80A".decode(codec, "replace")
+    except (LookupError, ValueError):
         return ""
+    return codec
 
 
 def _in_document_charset(head: bytes) -> str:
