@@ -4,13 +4,19 @@ in the same run, interleaved.
 Each run starts a fresh tmux session (`tmux new -d -x 120 -y 36`) on a private tmux socket and
 polls `capture-pane -p` until a marker of the first full paint is on screen:
 - bare: a Textual app with Header, Input, Footer (its footer's "^q Quit" is the marker);
-- reqscope: `reqscope` on a scratch session (marker: the footer's "^p palette" and the URL
-  placeholder, i.e. the whole layout is up);
+- reqscope: `reqscope` on a scratch session; the marker is the whole layout: the sidebar's
+  "Requests", the URL placeholder, the request tabs ("Options"), the response and diagnosis
+  panes' idle texts and the footer's "^p palette";
 - reqscope --send: `reqscope URL --send` against an in-process lab on 127.0.0.1, until the
   status line "418" is painted (launch to response).
 RSS at start is read from /proc/PID/status of the app once its first screen is up.
 
-Run: .venv/bin/python bench/bench_launch.py [--runs 7]
+Both apps run with bytecode caching on, into a private PYTHONPYCACHEPREFIX that the warm-up run
+fills, as an installed package has its .pyc files: otherwise a PYTHONDONTWRITEBYTECODE in the
+caller's environment makes reqscope compile its own sources at every launch (~30 ms here)
+while Textual's come from site-packages' caches. `--cold-bytecode` measures that case.
+
+Run: .venv/bin/python bench/bench_launch.py [--runs 7] [--cold-bytecode]
 """
 
 from __future__ import annotations
@@ -55,11 +61,24 @@ def tmux(*args: str) -> str:
     return done.stdout
 
 
-def launch(command: str, ready: Callable[[str], bool]) -> tuple[float, int]:
+def environment(scratch: Path, cold_bytecode: bool) -> str:
+    """The apps' environment: colour on, scratch state, and bytecode as installed (see top)."""
+    pycache = scratch / "pycache"
+    bytecode = "" if cold_bytecode else f"-u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX={pycache} "
+    return f"env -u NO_COLOR {bytecode}TERM=xterm-256color XDG_STATE_HOME={scratch / 'state'} "
+
+
+def launch(command: str, ready: Callable[[str], bool], env: str) -> tuple[float, int]:
     """Seconds from `tmux new` to `ready(screen)`, and the app's RSS (KiB) at that moment."""
-    env = f"env -u NO_COLOR TERM=xterm-256color XDG_STATE_HOME={STATE} "
     start = time.perf_counter()
-    tmux("new", "-d", "-s", "bench", "-x", "120", "-y", "36", env + command)
+    started = subprocess.run(
+        ["tmux", "-L", SOCKET, "new", "-d", "-s", "bench", "-x", "120", "-y", "36", env + command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if started.returncode != 0:
+        raise SystemExit(f"tmux could not start {command}: {started.stderr.strip()}")
     try:
         deadline = start + TIMEOUT_S
         while time.perf_counter() < deadline:
@@ -70,6 +89,21 @@ def launch(command: str, ready: Callable[[str], bool]) -> tuple[float, int]:
         raise SystemExit(f"timed out: {command}\n{tmux('capture-pane', '-p', '-t', 'bench')}")
     finally:
         tmux("kill-session", "-t", "bench")
+
+
+# What the reqscope window shows once its whole layout is painted (a 120x36 terminal).
+LAYOUT_MARKERS = (
+    "Requests",  # the sidebar
+    "paste a curl command",  # the URL bar
+    "Options",  # the request tabs
+    "No response yet",  # the response pane
+    "Send a request: the diagnosis",  # the diagnosis pane
+    "^p palette",  # the footer
+)
+
+
+def whole_layout(screen: str) -> bool:
+    return all(marker in screen for marker in LAYOUT_MARKERS)
 
 
 def rss_kib(pane_pid: str) -> int:
@@ -87,41 +121,51 @@ def rss_kib(pane_pid: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="runs per case (median of them)")
+    parser.add_argument(
+        "--cold-bytecode",
+        action="store_true",
+        help="keep the caller's PYTHONDONTWRITEBYTECODE (reqscope compiles its sources each run)",
+    )
     args = parser.parse_args()
 
     from reqscope.lab.server import running_lab
 
     reqscope = str(Path(PYTHON).with_name("reqscope"))
     with tempfile.TemporaryDirectory() as directory, running_lab() as lab:
-        bare_script = Path(directory) / "bare.py"
-        bare_script.write_text(BARE_APP)
-        cases = {
-            "bare Textual app": (
-                f"{shlex.quote(PYTHON)} {bare_script}",
-                lambda screen: "^q Quit" in screen or "^p palette" in screen,
-            ),
-            "reqscope": (
-                shlex.quote(reqscope),
-                lambda screen: "^p palette" in screen and "paste a curl command" in screen,
-            ),
-            "reqscope URL --send": (
-                f"{shlex.quote(reqscope)} {lab.url}/status/418 --send",
-                lambda screen: "418 I'm a Teapot" in screen or "418 I'm a teapot" in screen,
-            ),
-        }
-        times: dict[str, list[float]] = {name: [] for name in cases}
-        rss: dict[str, list[int]] = {name: [] for name in cases}
-        for command, ready in cases.values():  # warm the file cache once
-            launch(command, ready)
-        for _ in range(args.runs):
-            for name, (command, ready) in cases.items():
-                elapsed, kib = launch(command, ready)
-                times[name].append(elapsed)
-                rss[name].append(kib)
-    tmux("kill-server")  # our private socket only
+        env = environment(Path(directory), args.cold_bytecode)
+        # A session that outlives the runs keeps the tmux server up: with none left, the
+        # server exits, and a `new` racing that exit fails ("server exited unexpectedly").
+        tmux("new", "-d", "-s", "keep", "sleep 3600")
+        try:
+            bare_script = Path(directory) / "bare.py"
+            bare_script.write_text(BARE_APP)
+            cases = {
+                "bare Textual app": (
+                    f"{shlex.quote(PYTHON)} {bare_script}",
+                    lambda screen: "^q Quit" in screen or "^p palette" in screen,
+                ),
+                "reqscope": (shlex.quote(reqscope), whole_layout),
+                "reqscope URL --send": (
+                    f"{shlex.quote(reqscope)} {lab.url}/status/418 --send",
+                    lambda screen: "418 I'm a Teapot" in screen or "418 I'm a teapot" in screen,
+                ),
+            }
+            times: dict[str, list[float]] = {name: [] for name in cases}
+            rss: dict[str, list[int]] = {name: [] for name in cases}
+            for command, ready in cases.values():  # warm the file and bytecode caches once
+                launch(command, ready, env)
+            for _ in range(args.runs):
+                for name, (command, ready) in cases.items():
+                    elapsed, kib = launch(command, ready, env)
+                    times[name].append(elapsed)
+                    rss[name].append(kib)
+        finally:
+            tmux("kill-server")  # our private socket only
 
     bare = statistics.median(times["bare Textual app"])
+    bytecode = "cold (compiled at each launch)" if args.cold_bytecode else "cached"
     print(f"launch to first full paint, tmux 120x36, median of {args.runs} (interleaved)")
+    print(f"bytecode: {bytecode}; load average {os.getloadavg()[0]:.2f} at the end")
     print(f"{'case':<22} {'median s':>9} {'min s':>7} {'x bare':>7} {'RSS MiB':>8}")
     for name in cases:
         median = statistics.median(times[name])
@@ -137,8 +181,6 @@ def main() -> int:
     print(f"target: RSS at start <= {RSS_LIMIT_MIB} MiB ({rss_ok})")
     return 0
 
-
-STATE = tempfile.mkdtemp(prefix="reqscope-bench-state-")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reqscope.core.pairing.channel import Publisher
-from reqscope.core.pairing.snapshot import Snapshot, encode_snapshot
-from reqscope.core.redact import Redactor
+
+if TYPE_CHECKING:  # the encoder (store, diagnosis report) loads in the thread, off start-up
+    from reqscope.core.pairing.snapshot import Snapshot
+    from reqscope.core.redact import Redactor
 
 log = logging.getLogger("reqscope.pairing")
 
@@ -53,6 +56,8 @@ class Leader:
                 assert self._pending is not None
                 (snapshot, redactor), self._pending = self._pending, None
             try:
+                from reqscope.core.pairing.snapshot import encode_snapshot  # first use: loads it
+
                 line = encode_snapshot(snapshot, redactor)
             except Exception:  # a snapshot we cannot encode must not end publishing
                 log.exception("could not encode a snapshot for followers")

@@ -11,47 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.lazy import Lazy
-from textual.widget import MountError, Widget
 from textual.widgets import TabbedContent, TabPane
 
 from reqscope.core import urls
 from reqscope.core.model import Request
 from reqscope.ui.messages import RequestEdited
 from reqscope.ui.widgets import headers_table, query_table
-from reqscope.ui.widgets.auth_form import AuthForm
-from reqscope.ui.widgets.body_editor import BodyEditor
+from reqscope.ui.widgets.deferred import Deferred
 from reqscope.ui.widgets.headers_table import HeadersTable
 from reqscope.ui.widgets.kv_rows import KeyValueRows
-from reqscope.ui.widgets.options_form import OptionsForm
 from reqscope.ui.widgets.query_table import QueryTable
 from reqscope.ui.widgets.url_bar import UrlBar, VariableValue
 
+if TYPE_CHECKING:
+    from reqscope.ui.widgets.auth_form import AuthForm
+    from reqscope.ui.widgets.body_editor import BodyEditor
+    from reqscope.ui.widgets.options_form import OptionsForm
+
 RowEdit = KeyValueRows.RowChanged | KeyValueRows.RowAdded | KeyValueRows.RowDeleted
-
-
-class HiddenTab(Lazy):
-    """Textual's Lazy (mount after the first frame) that lets an app quit before then."""
-
-    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
-        parent = self.parent
-        if not isinstance(parent, Widget):
-            return
-
-        async def mount() -> None:
-            if not (self.is_attached and parent.is_attached):
-                return  # the app closed before the first frame
-            try:
-                await parent.mount(self._replace_widget, after=self)
-                await self.remove()
-            except MountError:
-                return
-
-        self.call_after_refresh(mount)
 
 
 class RequestEditor(Vertical):
@@ -63,13 +45,15 @@ class RequestEditor(Vertical):
 
     def __init__(self, request: Request | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._request = request = request or Request()
-        # The hidden tabs' forms are mounted lazily, after the first frame (a third of the
-        # app's widgets: start-up paints sooner). Kept here so `show` reaches them mounted
-        # or not; each remembers what it was last shown and composes from that.
-        self._auth_form = AuthForm(request.auth, id="auth")
-        self._body_editor = BodyEditor(request.body_kind, request.body, request.form, id="body")
-        self._options_form = OptionsForm(request.options, id="options")
+        self._request = request or Request()
+        # The hidden tabs' contents (over half of the editor's widgets) are built and mounted
+        # after the first frame (`Deferred`), so start-up paints sooner; the forms' modules
+        # are imported only then. Each part remembers what it was last shown, so `show`
+        # reaches it mounted or not; the forms are made from the request of the moment.
+        self._headers_table = HeadersTable(id="headers")
+        self._auth_form: AuthForm | None = None
+        self._body_editor: BodyEditor | None = None
+        self._options_form: OptionsForm | None = None
 
     @property
     def request(self) -> Request:
@@ -82,13 +66,32 @@ class RequestEditor(Vertical):
             with TabPane("Query", id="tab-query"):
                 yield QueryTable(id="query")
             with TabPane("Headers", id="tab-headers"):
-                yield HeadersTable(id="headers")
+                yield Deferred(lambda: self._headers_table)
             with TabPane("Auth", id="tab-auth"):
-                yield HiddenTab(self._auth_form)
+                yield Deferred(self._build_auth_form)
             with TabPane("Body", id="tab-body"):
-                yield HiddenTab(self._body_editor)
+                yield Deferred(self._build_body_editor)
             with TabPane("Options", id="tab-options"):
-                yield HiddenTab(self._options_form)
+                yield Deferred(self._build_options_form)
+
+    def _build_auth_form(self) -> AuthForm:
+        from reqscope.ui.widgets.auth_form import AuthForm
+
+        self._auth_form = AuthForm(self._request.auth, id="auth")
+        return self._auth_form
+
+    def _build_body_editor(self) -> BodyEditor:
+        from reqscope.ui.widgets.body_editor import BodyEditor
+
+        request = self._request
+        self._body_editor = BodyEditor(request.body_kind, request.body, request.form, id="body")
+        return self._body_editor
+
+    def _build_options_form(self) -> OptionsForm:
+        from reqscope.ui.widgets.options_form import OptionsForm
+
+        self._options_form = OptionsForm(self._request.options, id="options")
+        return self._options_form
 
     def on_mount(self) -> None:
         self.show(self._request)
@@ -100,10 +103,13 @@ class RequestEditor(Vertical):
             return
         self.query_one(UrlBar).show(request.method, request.url)
         self.query_one(QueryTable).show_url(request.url)
-        self.query_one(HeadersTable).show_headers(request.headers)
-        self._auth_form.show(request.auth)
-        self._body_editor.show(request.body_kind, request.body, request.form)
-        self._options_form.show(request.options)
+        self._headers_table.show_headers(request.headers)
+        if self._auth_form is not None:
+            self._auth_form.show(request.auth)
+        if self._body_editor is not None:
+            self._body_editor.show(request.body_kind, request.body, request.form)
+        if self._options_form is not None:
+            self._options_form.show(request.options)
         self._label_tabs()
 
     def show_variables(self, values: Mapping[str, VariableValue]) -> None:
@@ -155,19 +161,17 @@ class RequestEditor(Vertical):
         event.stop()
         headers = headers_table.apply_row_edit(self._request.headers, event)
         self._edit(replace(self._request, headers=headers))
-        self.query_one(HeadersTable).show_headers(headers)
+        self._headers_table.show_headers(headers)
 
-    @on(AuthForm.Edited)
-    def _auth_edited(self, event: AuthForm.Edited) -> None:
+    # The forms' messages are handled by name: their modules load after the first frame.
+    def on_auth_form_edited(self, event: AuthForm.Edited) -> None:
         event.stop()
         self._edit(replace(self._request, auth=event.auth))
 
-    @on(BodyEditor.Edited)
-    def _body_edited(self, event: BodyEditor.Edited) -> None:
+    def on_body_editor_edited(self, event: BodyEditor.Edited) -> None:
         event.stop()
         self._edit(replace(self._request, body_kind=event.kind, body=event.body, form=event.form))
 
-    @on(OptionsForm.Edited)
-    def _options_edited(self, event: OptionsForm.Edited) -> None:
+    def on_options_form_edited(self, event: OptionsForm.Edited) -> None:
         event.stop()
         self._edit(replace(self._request, options=event.options))

@@ -1,33 +1,37 @@
 """The response viewer: a status line, the timing phases, and tabs for the body, headers,
 cookies, redirects and the raw exchange. It renders an Exchange handed to it; it never sends.
-Building the body document is CPU work, so it happens in a thread worker."""
+Building the body document is CPU work, so it happens in a thread worker.
+
+The tabs are hidden until there is a response, so they (and the save prompt) are built after
+the first frame (`Deferred`); what is shown lives here and is rendered into them when they
+arrive, so a response that comes first is never lost.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, Tabs
 
-from reqscope.core.body import BodyDocument
 from reqscope.core.errors import ReqscopeError
 from reqscope.core.model import Exchange, Response
 from reqscope.core.redact import Redactor
 from reqscope.ui.formatting import human_size, transport_error_hint
-from reqscope.ui.widgets.body_view import BodyView
-from reqscope.ui.widgets.cookies_view import CookiesView
+from reqscope.ui.widgets.deferred import Deferred
 from reqscope.ui.widgets.diagnosis_pane import fill_when_maximised, toggle_zoom
-from reqscope.ui.widgets.headers_view import HeadersView
-from reqscope.ui.widgets.raw_view import RawView
-from reqscope.ui.widgets.redirects_view import RedirectsView
-from reqscope.ui.widgets.save_prompt import SavePrompt
 from reqscope.ui.widgets.status_line import StatusLine
 from reqscope.ui.widgets.timing_bar import TimingBar
+
+if TYPE_CHECKING:
+    from reqscope.core.body import BodyDocument
+    from reqscope.ui.widgets.response_tabs import ResponseTabs
+    from reqscope.ui.widgets.save_prompt import SavePrompt
 
 # tmux drops OSC 52 sequences over ~786 KB; past this, copying fails silently, so refuse
 # and offer "save to file" instead.
@@ -58,8 +62,20 @@ def default_save_name(response: Response) -> str:
     return "response-body.bin" if response.is_binary else "response-body.txt"
 
 
-def _tab_id(name: str) -> str:
+def tab_id(name: str) -> str:
     return f"response-{name}"
+
+
+def _build_tabs() -> ResponseTabs:
+    from reqscope.ui.widgets.response_tabs import ResponseTabs
+
+    return ResponseTabs(id="response-tabs")
+
+
+def _build_save_prompt() -> SavePrompt:
+    from reqscope.ui.widgets.save_prompt import SavePrompt
+
+    return SavePrompt(id="response-save")
 
 
 class ResponseView(Widget):
@@ -118,36 +134,47 @@ class ResponseView(Widget):
     def __init__(
         self, *, id: str | None = None, classes: str | None = None, name: str | None = None
     ) -> None:
-        super().__init__(id=id, classes=classes, name=name)
+        # Born empty: a class set now costs nothing, one added on mount restyles every child.
+        super().__init__(id=id, classes=f"-empty {classes or ''}", name=name)
         self.exchange: Exchange | None = None
         self.redactor = Redactor()
+        self._document: BodyDocument | None = None  # the body as shown (or None)
+        self._tabs: ResponseTabs | None = None  # mounted after the first frame
+        self._save_prompt: SavePrompt | None = None  # likewise
         self._generation = 0  # bumps on every show_*, so a late body worker is ignored
         self._confirm_overwrite = ""
         self._switched_to_raw = False  # Raw was shown for a transport error, not by the user
+        self._focus_when_built = False
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="response-status")
-        yield TimingBar(id="response-timing")
+        yield TimingBar(id="response-timing", classes="-empty")
         yield Static(id="response-notice")
-        with TabbedContent(id="response-tabs"):
-            with TabPane("Body", id=_tab_id("body")):
-                yield BodyView(id="response-body-view")
-            with TabPane("Headers", id=_tab_id("headers")):
-                yield HeadersView(id="response-headers-view")
-            with TabPane("Cookies", id=_tab_id("cookies")):
-                yield CookiesView(id="response-cookies-view")
-            with TabPane("Redirects", id=_tab_id("redirects")):
-                yield RedirectsView(id="response-redirects-view")
-            with TabPane("Raw", id=_tab_id("raw")):
-                yield RawView(id="response-raw-view")
-        yield SavePrompt(id="response-save")
+        yield Deferred(_build_tabs, self._tabs_built)
+        yield Deferred(_build_save_prompt, self._save_prompt_built)
 
     def on_mount(self) -> None:
         self.watch(self.screen, "maximized", self._maximised_changed, init=False)
-        self.add_class("-empty")
-        self.query_one(TimingBar).show(None)
+
+    def _tabs_built(self, tabs: ResponseTabs) -> None:
+        self._tabs = tabs
+        if self.exchange is not None:
+            self._render_tabs()
+        if self._focus_when_built:
+            self._focus_when_built = False
+            self.focus_tabs()
+
+    def _save_prompt_built(self, prompt: SavePrompt) -> None:
+        self._save_prompt = prompt
 
     # --- public API ---------------------------------------------------------------------------
+
+    def focus_tabs(self) -> None:
+        """Focus the tab strip, now or as soon as the tabs are built."""
+        if self._tabs is None:
+            self._focus_when_built = True
+        else:
+            self._tabs.query_one(Tabs).focus()
 
     def show_sending(self, label: str) -> None:
         """A request is on its way: say so at once (a send must never look ignored)."""
@@ -181,61 +208,58 @@ class ResponseView(Widget):
             scrubbed_error = replace(
                 scrubbed_error, message=self.redactor.scrub(scrubbed_error.message)
             )
-        self.query_one(StatusLine).show_exchange(replace(exchange, error=scrubbed_error))
-        tabs = self.query_one(TabbedContent)
-        if scrubbed_error is not None:
             self._notice(
                 transport_error_hint(scrubbed_error, self.redactor.url(exchange.request.url))
             )
-            # No body to show: the transcript (request as sent, then the error) says more.
-            if tabs.active == _tab_id("body"):
-                tabs.active = _tab_id("raw")
-                self._switched_to_raw = True
         else:
             self.query_one(TimingBar).show(exchange.timings)
-            if self._switched_to_raw and tabs.active == _tab_id("raw"):
-                tabs.active = _tab_id("body")
-            self._switched_to_raw = False
+        self.query_one(StatusLine).show_exchange(replace(exchange, error=scrubbed_error))
         self.remove_class("-empty")
-        self.query_one(HeadersView).show(exchange, self.redactor)
-        self.query_one(CookiesView).show(exchange.response)
-        self.query_one(RedirectsView).show(exchange, self.redactor)
-        self.query_one(RawView).show(exchange, self.redactor)
-        self._label_tabs(exchange)
+        self._document = document
         response = exchange.response
-        if document is not None:
-            self.query_one(BodyView).show(document)
-        elif response is not None and response.body:
+        if document is None and response is not None and response.body:
             self._build_document(response, self.redactor, self._generation)
+        self._render_tabs()
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _render_tabs(self) -> None:
+        """The shown exchange into the tabs, once they exist (they may arrive after it)."""
+        tabs, exchange = self._tabs, self.exchange
+        if tabs is None or exchange is None:
+            return
+        if exchange.error is not None:
+            # No body to show: the transcript (request as sent, then the error) says more.
+            if tabs.active == tab_id("body"):
+                tabs.active = tab_id("raw")
+                self._switched_to_raw = True
+        else:
+            if self._switched_to_raw and tabs.active == tab_id("raw"):
+                tabs.active = tab_id("body")
+            self._switched_to_raw = False
+        tabs.show_exchange(exchange, self.redactor)
+        tabs.show_document(self._document)
 
     def _clear(self) -> None:
         self._generation += 1
         self.exchange = None
+        self._document = None
         self.add_class("-empty")
         self.remove_class("-notice")
         self.query_one(TimingBar).show(None)
-        self.query_one(BodyView).show(None)
-        self.query_one(SavePrompt).close()
+        if self._tabs is not None:
+            self._tabs.show_document(None)
+        if self._save_prompt is not None:
+            self._save_prompt.close()
 
     def _notice(self, text: str) -> None:
         self.query_one("#response-notice", Static).update(Content(text))
         self.add_class("-notice")
 
-    def _label_tabs(self, exchange: Exchange) -> None:
-        tabs = self.query_one(TabbedContent)
-        response = exchange.response
-        headers = len(exchange.request.headers) + (len(response.headers) if response else 0)
-        cookies = len(response.header_values("set-cookie")) if response else 0
-        counts = {"headers": headers, "cookies": cookies, "redirects": len(exchange.redirects)}
-        for name, title, _key in TABS:
-            count = counts.get(name)
-            label = Content.assemble(title, (f" {count}", "$text-muted") if count else "")
-            tabs.get_tab(_tab_id(name)).label = label
-
     def _build_document(self, response: Response, redactor: Redactor, generation: int) -> None:
         def build() -> None:
+            from reqscope.core.body import BodyDocument
+
             scrubbed = replace(
                 response,
                 body=redactor.scrub_bytes(response.body),
@@ -252,7 +276,9 @@ class ResponseView(Widget):
 
     def _document_ready(self, document: BodyDocument, generation: int) -> None:
         if generation == self._generation:
-            self.query_one(BodyView).show(document)
+            self._document = document
+            if self._tabs is not None:
+                self._tabs.show_document(document)
 
     def _body_failed(self, message: str, generation: int) -> None:
         if generation == self._generation:
@@ -261,16 +287,20 @@ class ResponseView(Widget):
     # --- actions ------------------------------------------------------------------------------
 
     def action_show_tab(self, name: str) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = _tab_id(name)
-        pane = tabs.get_pane(_tab_id(name))
+        tabs = self._tabs
+        if tabs is None:
+            return  # no response yet (the tabs are built after the first frame)
+        tabs.active = tab_id(name)
+        pane = tabs.get_pane(tab_id(name))
         focusable = [child for child in pane.query("*") if child.focusable]
         if focusable:
             focusable[0].focus()
 
     def _step_tab(self, step: int) -> None:
+        if self._tabs is None:
+            return
         names = [name for name, _title, _key in TABS]
-        active = self.query_one(TabbedContent).active.removeprefix("response-")
+        active = self._tabs.active.removeprefix("response-")
         index = names.index(active) if active in names else 0
         self.action_show_tab(names[(index + step) % len(names)])
 
@@ -321,20 +351,25 @@ class ResponseView(Widget):
         response = self._response_with_body("save")
         if response is None:
             return
+        if self._save_prompt is None:
+            return  # not built yet: there was no frame, so no response to save
         self._confirm_overwrite = ""
         note = human_size(len(response.body)) + (" (truncated)" if response.truncated else "")
-        self.query_one(SavePrompt).open(default_save_name(response), note)
+        self._save_prompt.open(default_save_name(response), note)
 
     def on_save_prompt_submitted(self, event: SavePrompt.Submitted) -> None:
         event.stop()
+        prompt = self._save_prompt
+        if prompt is None:  # the event came from it, so it exists: this is for the type checker
+            return
         response = self.exchange.response if self.exchange is not None else None
         if response is None:
-            self.query_one(SavePrompt).close()
+            prompt.close()
             return
         path = Path(event.path).expanduser()
         if path.exists() and self._confirm_overwrite != str(path):
             self._confirm_overwrite = str(path)
-            self.query_one(SavePrompt).say("exists: enter again to overwrite", error=True)
+            prompt.say("exists: enter again to overwrite", error=True)
             return
         body = response.body
 
@@ -354,12 +389,15 @@ class ResponseView(Widget):
         self._focus_active_tab()
 
     def _save_failed(self, message: str) -> None:
-        self.query_one(SavePrompt).say(message, error=True)
+        if self._save_prompt is not None:
+            self._save_prompt.say(message, error=True)
 
     def _saved(self, path: Path, size: int) -> None:
-        self.query_one(SavePrompt).close()
+        if self._save_prompt is not None:
+            self._save_prompt.close()
         self.notify(f"Saved {human_size(size)} to {path}.")
         self._focus_active_tab()
 
     def _focus_active_tab(self) -> None:
-        self.action_show_tab(self.query_one(TabbedContent).active.removeprefix("response-"))
+        if self._tabs is not None:
+            self.action_show_tab(self._tabs.active.removeprefix("response-"))
