@@ -66,8 +66,9 @@ methods = st.one_of(
     st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
     st.from_regex(r"[A-Z]{1,10}", fullmatch=True),
 )
-_positive = st.floats(min_value=0.001, max_value=1e6, allow_nan=False, allow_infinity=False)
 _finite = st.floats(allow_nan=False, allow_infinity=False)
+# Timeouts: the session reader refuses more than a day (core/wire.MAX_TIMEOUT).
+_seconds = st.floats(min_value=0.001, max_value=86400, allow_nan=False, allow_infinity=False)
 
 
 def _safe_texts(max_size: int = 30) -> st.SearchStrategy[str]:
@@ -119,8 +120,8 @@ def options(secrets: bool = True) -> st.SearchStrategy[RequestOptions]:
         st.just(RequestOptions()),
         st.builds(
             RequestOptions,
-            timeout=_positive,
-            connect_timeout=st.none() | _positive,
+            timeout=_seconds,
+            connect_timeout=st.none() | _seconds,
             follow_redirects=st.booleans(),
             max_redirects=st.integers(0, 50),
             verify=st.booleans(),

@@ -161,7 +161,10 @@ def _options(args: argparse.Namespace, base: RequestOptions | None = None) -> Re
         "follow_redirects": False if args.no_follow else None,
         "max_redirects": args.max_redirects,
     }
-    return replace(options, **{key: value for key, value in given.items() if value is not None})
+    options = replace(options, **{key: value for key, value in given.items() if value is not None})
+    if options.client_key and not options.client_cert:
+        raise UsageError("--key needs --cert: a key alone is not a client certificate")
+    return options
 
 
 def _request_from_curl(args: argparse.Namespace) -> Request:
@@ -247,7 +250,11 @@ def _require_utf8(request: Request) -> None:
     """A non-UTF-8 argument, file or environment value in the URL, a header or credentials
     cannot go on the wire as typed: say which, without echoing a value that may be secret."""
     auth = request.auth
-    texts = {"the URL": request.url, "the credentials": auth.username + auth.password}
+    texts = {
+        "the URL": request.url,
+        "the --proxy URL": request.options.proxy,
+        "the credentials": auth.username + auth.password,
+    }
     for header in request.headers:
         if header.enabled:
             name = header.name.encode("utf-8", "replace").decode()

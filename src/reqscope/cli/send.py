@@ -33,7 +33,7 @@ exit codes:
   0  a response arrived (any status)
   1  --fail and the status was 4xx/5xx
   2  usage error (invalid URL or header, unreadable --data-file or --env-file,
-     undefined {{variable}})
+     unreadable or invalid --cacert/--cert/--key, undefined {{variable}})
   3  transport error: no response (refused, DNS, timeout, TLS ...)
 """
 
@@ -161,12 +161,17 @@ def exit_code(exchange: Exchange, *, fail: bool) -> int:
 
 def is_usage_failure(exchange: Exchange) -> bool:
     """The request as typed could not be sent (an invalid URL or method, an unreadable
-    upload): a usage error, unlike an invalid URL a server redirected to."""
+    upload, a --cacert/--cert/--key that cannot be read or loaded): a usage error, unlike an
+    invalid URL a server redirected to."""
+    from reqscope.core.engine import TLS_LOCAL_FILE
     from reqscope.core.model import ErrorKind
 
+    error = exchange.error
+    if error is None or exchange.redirects:
+        return False
     usage_kinds = (ErrorKind.INVALID_URL, ErrorKind.INVALID_REQUEST, ErrorKind.REQUEST_BODY)
-    return (
-        exchange.error is not None and exchange.error.kind in usage_kinds and not exchange.redirects
+    return error.kind in usage_kinds or (
+        error.kind is ErrorKind.TLS and error.detail == TLS_LOCAL_FILE
     )
 
 

@@ -165,8 +165,17 @@ def _lexer(language: str) -> Lexer | None:
 
 
 def _charset(content_type: str) -> str:
+    """A codec that can decode with replacement: a bogus charset (idna, base64) means UTF-8."""
+    from reqscope.core.textdecode import text_codec
+
     match = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
-    return match.group(1) if match else "utf-8"
+    return (text_codec(match.group(1)) if match else "") or "utf-8"
+
+
+def _usable(charset: str) -> str:
+    from reqscope.core.textdecode import text_codec
+
+    return text_codec(charset)
 
 
 class BodyDocument:
@@ -224,7 +233,9 @@ class BodyDocument:
             )
         text = response.text
         if not text and response.body:
-            text = response.body.decode(response.charset or _charset(content_type), "replace")
+            text = response.body.decode(
+                _usable(response.charset) or _charset(content_type), "replace"
+            )
         return cls(
             text,
             language=_language(content_type, text),

@@ -25,17 +25,19 @@ and between body chunks, so a slow trickle cannot run past it by more than one r
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -54,7 +56,14 @@ from reqscope.core.model import (
 )
 from reqscope.core.textdecode import decode_body
 from reqscope.core.transport_failure import FailureContext, describe_failure
-from reqscope.core.wire import DEFAULT_USER_AGENT, WireError, WireRequest, check_url, to_wire
+from reqscope.core.wire import (
+    DEFAULT_USER_AGENT,
+    MAX_TIMEOUT,
+    WireError,
+    WireRequest,
+    check_url,
+    to_wire,
+)
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A redirect's own body is read up to this much so its connection can be reused.
@@ -65,6 +74,10 @@ CROSS_ORIGIN_DROPPED = frozenset({"authorization", "cookie", "host"})
 BODY_HEADERS = frozenset(
     {"content-type", "content-length", "transfer-encoding", "content-encoding"}
 )
+
+# TransportError.detail of a TLS error about a local file (a CA bundle or client certificate
+# that cannot be read or loaded): the user's input, not the server's doing.
+TLS_LOCAL_FILE = "local_file"
 
 _PHASES = {
     "connect_tcp": "connect",
@@ -77,6 +90,7 @@ _PHASES = {
 }
 _resolved = threading.local()  # dns_ms of the connect in progress on this thread
 _NO_DEADLINE = float("inf")
+_DEFAULT_OPTIONS = RequestOptions()
 # httpcore trace event name -> (event without its prefix, kind, our phase or "").
 _EVENTS: dict[str, tuple[str, int, str]] = {}
 _MAX_EVENTS = 256  # httpcore emits a fixed set of names; the bound is only a guard
@@ -146,7 +160,8 @@ class Engine:
             client = self._client_for(request.options)
         except _SetupError as exc:
             return Exchange(request=_sent_from_wire(wire), error=exc.error, started_at=started_at)
-        attempt = _Attempt(request.options, time.perf_counter(), started_at, request_name)
+        options = _socket_timeouts(request.options)
+        attempt = _Attempt(options, time.perf_counter(), started_at, request_name)
         return attempt.run(client, wire)
 
     def _client_for(self, options: RequestOptions) -> _Client:
@@ -163,18 +178,21 @@ class Engine:
                 raise RuntimeError("this Engine is closed")
             client = self._clients.get(key)
             if client is None:
-                client = _Client(_make_client(options))
+                client = _make_client(options)
                 self._clients[key] = client
             return client
 
 
 class _Client:
-    """An httpx.Client and its default headers, worked out once rather than per send."""
+    """An httpx.Client, its transport and its default headers, worked out once rather than
+    per send. Requests go to the transport itself: the client would parse every 3xx's
+    Location even when not following it, and fail the exchange on one it cannot parse."""
 
-    __slots__ = ("default_headers", "http")
+    __slots__ = ("default_headers", "http", "transport")
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, transport: httpx.BaseTransport) -> None:
         self.http = http
+        self.transport = transport
         # (name, value, lower-case name) of each header httpx adds unless the request has it.
         self.default_headers = tuple(
             (name, value, name.decode("latin-1").lower()) for name, value in http.headers.raw
@@ -278,9 +296,9 @@ class _Attempt:
         # written, like curl does for `-X patch`.
         built.method = hop.method
         if self.sent is not None:
-            return client.http.send(built, stream=True, follow_redirects=False)
+            return _send_built(client, built)
         try:
-            response = client.http.send(built, stream=True, follow_redirects=False)
+            response = _send_built(client, built)
         except BaseException:
             self.sent = _sent_from_built(built, hop, "HTTP/1.1")
             raise
@@ -301,8 +319,9 @@ class _Attempt:
         self.jar.extract_cookies(response)
         location = response.headers["location"]
         try:
+            urlsplit(location)  # an unclosed "[": httpx would percent-encode it into the host
             next_url = str(response.url.join(location))
-        except httpx.InvalidURL as exc:
+        except (httpx.InvalidURL, ValueError) as exc:
             raise WireError(ErrorKind.PROTOCOL, f"invalid Location {location!r}: {exc}") from None
         status = response.status_code
         method = hop.method
@@ -517,7 +536,7 @@ class _TimedResolver(httpcore.NetworkBackend):
         started = time.perf_counter()
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a label IDNA refuses
             raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
         _resolved.dns_ms = _ms(started, time.perf_counter())
         error: httpcore.ConnectError | None = None
@@ -542,7 +561,19 @@ class _TimedResolver(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _make_client(options: RequestOptions) -> httpx.Client:
+def _send_built(client: _Client, built: httpx.Request) -> httpx.Response:
+    """One request, no redirect handling: what `httpx.Client.send` does for our clients (no
+    cookie jar, no hooks; credentials in the URL become basic auth, replacing an
+    Authorization header) without building the request for the Location."""
+    url = built.url
+    if url.userinfo and (url.username or url.password):
+        next(httpx.BasicAuth(url.username, url.password).auth_flow(built))
+    response = client.transport.handle_request(built)
+    response.request = built
+    return response
+
+
+def _make_client(options: RequestOptions) -> _Client:
     context = _ssl_context(options)
     try:
         transport = httpx.HTTPTransport(
@@ -559,7 +590,8 @@ def _make_client(options: RequestOptions) -> httpx.Client:
     # No cookie persists across sends (what you see is what is sent); within one send,
     # cookies set along a redirect chain are replayed by `_with_chain_cookies`.
     no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.Client(transport=transport, trust_env=False, cookies=no_cookies)
+    http = httpx.Client(transport=transport, trust_env=False, cookies=no_cookies)
+    return _Client(http, transport)
 
 
 def _ssl_context(options: RequestOptions) -> ssl.SSLContext:
@@ -575,7 +607,7 @@ def _ssl_context(options: RequestOptions) -> ssl.SSLContext:
             TransportError(
                 ErrorKind.TLS,
                 f"cannot load the CA bundle {options.ca_bundle!r}: {_reason(exc)}",
-                detail="other",
+                detail=TLS_LOCAL_FILE,
             )
         ) from None
     if options.client_cert:
@@ -586,7 +618,7 @@ def _ssl_context(options: RequestOptions) -> ssl.SSLContext:
                 TransportError(
                     ErrorKind.TLS,
                     f"cannot load the client certificate {options.client_cert!r}: {_reason(exc)}",
-                    detail="other",
+                    detail=TLS_LOCAL_FILE,
                 )
             ) from None
     return context
@@ -678,7 +710,23 @@ def _parsed_url(url: str) -> tuple[httpx.URL, str]:
     """The parsed URL and its normalised text (what goes on the wire). httpx.URL is
     immutable, so one parse serves every send of the same URL."""
     parsed = httpx.URL(url)
+    _check_host(parsed)
     return parsed, str(parsed)
+
+
+def _check_host(url: httpx.URL) -> None:
+    """Raise httpx.InvalidURL for a host name no resolver takes: httpx decodes a bad `xn--`
+    label only when asked, and getaddrinfo refuses an empty or over-long label, both with a
+    UnicodeError from deep inside the send."""
+    try:
+        host = url.host
+        if host and not _is_ip_literal(host):
+            url.raw_host.decode("ascii").encode("idna")
+    except UnicodeError as exc:
+        reason = str(exc).rpartition("(")[2].rstrip(")").removeprefix("UnicodeError: ")
+        raise httpx.InvalidURL(
+            f"invalid host name {url.raw_host.decode('ascii', 'replace')!r} ({reason})"
+        ) from None
 
 
 def _with_chain_cookies(
@@ -727,6 +775,23 @@ def _is_ip_literal(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _socket_timeouts(options: RequestOptions) -> RequestOptions:
+    """Timeouts a socket accepts. The readers refuse the others, but a Request built in code
+    may still hold them: past a day (inf, 1e300) is a day, and NaN is the default."""
+    timeout, connect = options.timeout, options.connect_timeout
+    if timeout <= MAX_TIMEOUT and (connect is None or connect <= MAX_TIMEOUT):
+        return options  # the common case; NaN fails both comparisons, so it goes on below
+    if math.isnan(timeout):
+        timeout = _DEFAULT_OPTIONS.timeout
+    if connect is not None and math.isnan(connect):
+        connect = None
+    return replace(
+        options,
+        timeout=min(timeout, MAX_TIMEOUT),
+        connect_timeout=None if connect is None else min(connect, MAX_TIMEOUT),
+    )
 
 
 def _phase_timeout(configured: float, remaining: float) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -38,6 +39,8 @@ from reqscope.core.model import (
     TransportError,
     Variable,
 )
+from reqscope.core.textdecode import text_codec
+from reqscope.core.wire import MAX_TIMEOUT
 
 FORMAT_VERSION = 1
 DISABLED = "disabled"  # optional third item of a header pair: kept in the file, not sent
@@ -55,13 +58,15 @@ Path = tuple[str | int, ...]
 
 
 def derived_text(body: bytes, charset: str, is_binary: bool) -> str:
-    """The text a response body decodes to, so files need not store both."""
+    """The text a response body decodes to, so files need not store both. A charset that is
+    no text encoding (unknown, `idna`, a NUL in the name) decodes as UTF-8, like a browser's
+    fallback, rather than failing the whole file."""
     if is_binary or not charset or not body:
         return ""
     try:
-        return body.decode(charset, errors="replace")
-    except LookupError:
-        return ""
+        return body.decode(text_codec(charset) or "utf-8", errors="replace")
+    except (LookupError, ValueError):
+        return body.decode("utf-8", errors="replace")
 
 
 def parse_session(text: str, source: str) -> Session:
@@ -186,13 +191,16 @@ def _auth(t: _Table | None) -> Auth:
     return auth
 
 
+_SECONDS: dict[str, Any] = {"maximum": MAX_TIMEOUT, "unit": " seconds (a day)"}
+
+
 def _options(t: _Table | None) -> RequestOptions:
     defaults = RequestOptions()
     if t is None:
         return defaults
     options = RequestOptions(
-        timeout=t.number("timeout", defaults.timeout, positive=True),
-        connect_timeout=t.optional_number("connect_timeout", positive=True),
+        timeout=t.number("timeout", defaults.timeout, positive=True, **_SECONDS),
+        connect_timeout=t.optional_number("connect_timeout", positive=True, **_SECONDS),
         follow_redirects=t.boolean("follow_redirects", defaults.follow_redirects),
         max_redirects=t.integer("max_redirects", defaults.max_redirects, minimum=0),
         verify=t.boolean("verify", defaults.verify),
@@ -431,16 +439,30 @@ class _Table:
             self.fail(f"must be at least {minimum}, got {value}", key)
         return int(value)
 
-    def number(self, key: str, default: float, *, positive: bool = False) -> float:
-        value = self.optional_number(key, positive=positive)
+    def number(
+        self,
+        key: str,
+        default: float,
+        *,
+        positive: bool = False,
+        maximum: float | None = None,
+        unit: str = "",
+    ) -> float:
+        value = self.optional_number(key, positive=positive, maximum=maximum, unit=unit)
         return default if value is None else value
 
-    def optional_number(self, key: str, *, positive: bool = False) -> float | None:
+    def optional_number(
+        self, key: str, *, positive: bool = False, maximum: float | None = None, unit: str = ""
+    ) -> float | None:
         value = self._get(key, "a number", _is_number, False)
         if value is None:
             return None
+        if math.isnan(value):  # TOML allows nan, which compares false with everything
+            self.fail("must be a number, got nan", key)
         if positive and not value > 0:
             self.fail(f"must be a positive number, got {value}", key)
+        if maximum is not None and value > maximum:
+            self.fail(f"must be at most {maximum:g}{unit}, got {value}", key)
         return float(value)
 
     def timestamp(self, key: str) -> datetime | None:

@@ -8,6 +8,7 @@ import base64
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from dataclasses import MISSING, Field, fields
 from datetime import UTC, datetime, timedelta
@@ -35,13 +36,15 @@ from reqscope.core.session_secrets import protect_secrets
 from reqscope.core.toml_writer import TomlWriteError, render
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Far above any real session (2000 requests with history are a few MiB), far below a device.
+MAX_SESSION_BYTES = 512 * 2**20
 
 
 def load_session(path: str | Path) -> Session:
     """Read a session file. Never writes anything."""
     source = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = _read_regular_file(Path(path), source)
     except FileNotFoundError:
         raise SessionFileError(source, "no such file") from None
     except IsADirectoryError:
@@ -54,6 +57,39 @@ def load_session(path: str | Path) -> Session:
         line = data[: exc.start].count(b"\n") + 1
         raise SessionFileError(source, "not UTF-8 text", line=line) from None
     return loads_session(text, source)
+
+
+def _read_regular_file(path: Path, source: str) -> bytes:
+    """The bytes of a regular file of at most MAX_SESSION_BYTES. A FIFO, a device (/dev/zero)
+    or a huge file would block or read forever. Opened without blocking and checked on the
+    open descriptor, so a FIFO cannot hang the open and a swapped path cannot slip past."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise SessionFileError(source, f"is not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > MAX_SESSION_BYTES:
+            raise SessionFileError(source, _too_big(info.st_size))
+        data = file.read(MAX_SESSION_BYTES + 1)  # the file may grow after the fstat
+    if len(data) > MAX_SESSION_BYTES:
+        raise SessionFileError(source, _too_big(len(data)))
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _too_big(size: int) -> str:
+    return f"is {size / 2**20:.0f} MiB; a session file is at most {MAX_SESSION_BYTES // 2**20} MiB"
 
 
 def loads_session(text: str, source: str = "<string>") -> Session:

@@ -77,7 +77,7 @@ def declared_charset(content_type: str) -> str:
     for param in content_type.split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            return _known_codec(value.strip().strip("\"'"))
+            return text_codec(value.strip().strip("\"'"))
     return ""
 
 
@@ -127,7 +127,9 @@ def decode_body(body: bytes, content_type: str = "", *, truncated: bool = False)
     return _guess_legacy(body, truncated)
 
 
-def _known_codec(name: str) -> str:
+def text_codec(name: str) -> str:
+    """Python's name for a text encoding called `name`, or "" when Python does not know it
+    or it is not a text encoding that can replace bad bytes (base64, idna, a name with NUL)."""
     if not name:
         return ""
     try:
@@ -144,7 +146,7 @@ def _in_document_charset(head: bytes) -> str:
     found = _META_CHARSET.search(head)
     if found is None:
         return ""
-    return _known_codec((found.group(1) or found.group(2)).decode("ascii"))
+    return text_codec((found.group(1) or found.group(2)).decode("ascii"))
 
 
 def _strict(body: bytes, codec: str, truncated: bool) -> str | None:

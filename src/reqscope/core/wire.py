@@ -37,6 +37,9 @@ from reqscope.core.model import (
 )
 
 DEFAULT_USER_AGENT = f"reqscope/{__version__}"
+# The longest timeout accepted (seconds): a day. Longer ones (inf, 1e300) overflow a socket's
+# timeout and help nobody; the session reader, the curl importer and the CLI refuse them.
+MAX_TIMEOUT = 86400.0
 SUPPORTED_SCHEMES = ("http", "https")
 
 # RFC 9110 token: what a method or header name may contain.

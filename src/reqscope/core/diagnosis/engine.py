@@ -120,7 +120,7 @@ def _rank(matched: list[RuleMatch], facts: Facts) -> list[Finding]:
             cause=cause,
             title=render(best.rule.title, facts, best.match),
             score=round(min(score, 1.0), 3),
-            evidence=tuple(dict.fromkeys(evidence)),
+            evidence=_distinct(evidence),
             fixes=_fixes(best, facts),
             rule_id=best.rule.id,
             references=best.rule.references,
@@ -128,6 +128,38 @@ def _rank(matched: list[RuleMatch], facts: Facts) -> list[Finding]:
         ranked.append((finding.score, best.order, finding))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [finding for _, _, finding in ranked]
+
+
+def _distinct(lines: list[str]) -> tuple[str, ...]:
+    """Evidence without repeats: several rules of one cause often quote the same fact, one
+    with more words ("User-Agent sent: X (library)" and "User-Agent sent: X"). A line held
+    in another is dropped; the longer line takes the place of the first one it covers."""
+    kept: list[str] = []
+    for line in dict.fromkeys(lines):
+        if any(_within(line, other) for other in kept):
+            continue
+        covered = [index for index, other in enumerate(kept) if _within(other, line)]
+        if covered:
+            kept[covered[0]] = line
+            kept = [other for index, other in enumerate(kept) if index not in covered[1:]]
+        else:
+            kept.append(line)
+    return tuple(kept)
+
+
+def _within(short: str, long: str) -> bool:
+    """`short` is in `long` as whole words: "b" is not in "(lib)", "X" is in "X (library)"."""
+    if not short:
+        return True  # an empty line says nothing
+    start = long.find(short)
+    while start >= 0:
+        end = start + len(short)
+        if (start == 0 or not long[start - 1].isalnum() or not short[0].isalnum()) and (
+            end == len(long) or not long[end].isalnum() or not short[-1].isalnum()
+        ):
+            return True
+        start = long.find(short, start + 1)
+    return False
 
 
 def _evidence(m: RuleMatch, facts: Facts) -> list[str]:

@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from reqscope.core.model import Response
+from reqscope.core.textdecode import text_codec
 
 HeaderMap = Mapping[str, list[str]]
 
@@ -45,7 +46,7 @@ def body_window(response: Response) -> str:
         raw = response.body
         if len(raw) > HEAD_WINDOW + TAIL_WINDOW:
             raw = raw[:HEAD_WINDOW] + b"\n" + raw[-TAIL_WINDOW:]
-        text = raw.decode(response.charset or "utf-8", errors="replace")
+        text = raw.decode(text_codec(response.charset) or "utf-8", errors="replace")
         if "\x00" in text[:1024]:
             return ""  # binary without the flag: nothing readable to match
     if len(text) > HEAD_WINDOW + TAIL_WINDOW:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,10 +41,12 @@ from reqscope.core.model import (
     Request,
     RequestOptions,
 )
+from reqscope.core.wire import MAX_TIMEOUT
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
 CURL_DEFAULT_MAX_REDIRECTS = 50  # curl 7.x; -L without --max-redirs
+MAX_DATA_FILE = 256 * 1024 * 1024  # a body read with -d @FILE is held in memory
 
 # Options that change how curl reports or stores the response, never what is sent.
 _NO_OP_NAMES = """
@@ -225,6 +228,14 @@ class _CurlParser:
             raise InteropError(f"{label} @-: reading stdin is not supported; use @FILE")
         path = self.base_dir / literal
         try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+                raise InteropError(f"{label} @{literal}: not a regular file (a pipe or device)")
+            if info.st_size > MAX_DATA_FILE:
+                raise InteropError(
+                    f"{label} @{literal}: {info.st_size} bytes is over the "
+                    f"{MAX_DATA_FILE // (1024 * 1024)} MiB a request body may have"
+                )
             return path.read_bytes()
         except FileNotFoundError:
             raise InteropError(f"{label} @{literal}: no such file") from None
@@ -247,6 +258,15 @@ class _CurlParser:
             raise InteropError(f"option {label}: expected a number, got {text!r}") from None
         if not math.isfinite(number) or number < 0:
             raise InteropError(f"option {label}: expected a positive number, got {text!r}")
+        return number
+
+    def seconds(self, value: str, label: str) -> float:
+        """A timeout: a number of seconds up to a day (more overflows a socket's timeout)."""
+        number = self.number(value, label)
+        if number > MAX_TIMEOUT:
+            raise InteropError(
+                f"option {label}: at most {MAX_TIMEOUT:g} seconds (a day), got {value!r}"
+            )
         return number
 
     # --- building the request ---------------------------------------------------------------
@@ -578,11 +598,11 @@ def _on_cacert(p: _CurlParser, value: str, negated: bool, option: CurlOption) ->
 
 
 def _on_max_time(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> None:
-    p.options = replace(p.options, timeout=p.number(value, option.label))
+    p.options = replace(p.options, timeout=p.seconds(value, option.label))
 
 
 def _on_connect_timeout(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> None:
-    p.options = replace(p.options, connect_timeout=p.number(value, option.label))
+    p.options = replace(p.options, connect_timeout=p.seconds(value, option.label))
 
 
 def _on_get(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> None:

@@ -11,6 +11,7 @@ token echoed in the body) is masked by the Redactor. `{{env.NAME}}` references a
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote, urlencode
@@ -155,7 +156,9 @@ def _option_args(options: RequestOptions) -> list[tuple[str, ...]]:
 
 
 def _seconds(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
+    # int() of inf or nan raises; such a value cannot come from a file or the CLI, but a
+    # Request built in code is exported as written.
+    return str(int(value)) if math.isfinite(value) and value == int(value) else repr(value)
 
 
 def _query_text(template: str) -> str:

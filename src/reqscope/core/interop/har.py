@@ -33,6 +33,7 @@ from reqscope.core.model import (
     Timings,
     TransportError,
 )
+from reqscope.core.textdecode import text_codec
 
 HarSource = str | Path | bytes | IO[bytes]
 
@@ -324,7 +325,7 @@ def _response(raw: dict[str, Any], status: int, where: str) -> Response:
         decoded = _decode(body, mime_type, declared)
     else:
         body = _encode(text, declared)
-        decoded = (text, declared or "utf-8") if _looks_textual(mime_type, text) else None
+        decoded = (text, _codec(declared)) if _looks_textual(mime_type, text) else None
     size = _number(content, "size", f"{where}.content")
     byte_size = max(len(body), int(size) if size is not None else 0)
     return Response(
@@ -361,20 +362,15 @@ def _parameter(mime_type: str, name: str) -> str:
 
 
 def _codec(charset: str) -> str:
-    """The charset if Python knows it, else UTF-8 (a HAR's text is already Unicode)."""
-    if not charset:
-        return "utf-8"
-    try:
-        "".encode(charset)
-    except LookupError:
-        return "utf-8"
-    return charset
+    """The charset if it is a text encoding Python knows, else UTF-8 (a HAR's text is already
+    Unicode). `idna`, `base64` or a name with a NUL would fail on the body, not here."""
+    return charset if text_codec(charset) else "utf-8"
 
 
 def _encode(text: str, charset: str) -> bytes:
     try:
         return text.encode(_codec(charset))
-    except UnicodeEncodeError:
+    except UnicodeError:
         return text.encode()
 
 
@@ -406,7 +402,7 @@ def _decode(body: bytes, mime_type: str, charset: str) -> tuple[str, str] | None
     codec = _codec(charset)
     try:
         return body.decode(codec), codec
-    except UnicodeDecodeError:
+    except UnicodeError:
         return None
 
 
