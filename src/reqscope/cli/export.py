@@ -82,13 +82,14 @@ def _selected_requests(session: Session, name: str | None) -> list[Request]:
 
 def _curl(session: Session, args: argparse.Namespace) -> str:
     from reqscope.core.interop.curl import to_curl
+    from reqscope.core.interop.templates import inline_request_values
 
     values = {var.name: var.value for var in session.variables if not var.secret}
     if args.include_secrets:
         values.update(_secret_values(session))
     commands = []
     for request in _selected_requests(session, args.request):
-        inlined = inline_session_values(request, values)
+        inlined = inline_request_values(request, values)
         command = to_curl(
             inlined, include_secrets=args.include_secrets, multiline=not args.one_line
         )
@@ -131,30 +132,3 @@ def _har(session: Session, args: argparse.Namespace) -> str:
             redactor.add(var.value)
     document = to_har(exchanges, include_secrets=args.include_secrets, redactor=redactor)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def inline_session_values(request: Request, values: dict[str, str]) -> Request:
-    """The request with non-secret session variables written in (a pasted curl command has
-    no session); secret ones and `{{env.X}}` stay references, which export as `${X}`."""
-    from dataclasses import replace
-
-    from reqscope.core.interop.templates import inline_values
-
-    def inline(text: str) -> str:
-        return inline_values(text, values)
-
-    return replace(
-        request,
-        url=inline(request.url),
-        headers=tuple(
-            replace(h, name=inline(h.name), value=inline(h.value)) for h in request.headers
-        ),
-        body=inline(request.body),
-        form=tuple(replace(f, value=inline(f.value), file=inline(f.file)) for f in request.form),
-        auth=replace(
-            request.auth,
-            token=inline(request.auth.token),
-            username=inline(request.auth.username),
-            password=inline(request.auth.password),
-        ),
-    )

@@ -10,7 +10,6 @@ expands everything, secret values included.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from reqscope.core.model import Exchange, Request, Variable
 from reqscope.core.redact import Redactor
@@ -28,37 +27,17 @@ def curl_command(
     """The request as a multi-line curl command. With `include_secrets` every template is
     expanded (raises `TemplateError` naming an undefined variable, as a send would)."""
     from reqscope.core.interop.curl_export import to_curl
+    from reqscope.core.interop.templates import inline_request_values
 
     if include_secrets:
         expanded = context.expand(request, session_variables).request
         return to_curl(expanded, include_secrets=True, multiline=True)
     values = {v.name: v.value for v in context.variables(session_variables) if not v.secret}
     return to_curl(
-        inline_variables(request, values), include_secrets=False, redactor=redactor, multiline=True
-    )
-
-
-def inline_variables(request: Request, values: dict[str, str]) -> Request:
-    """The request with the named (plain) variables written in; other references stay."""
-    from reqscope.core.interop.templates import inline_values
-
-    def inline(text: str) -> str:
-        return inline_values(text, values)
-
-    return replace(
-        request,
-        url=inline(request.url),
-        headers=tuple(
-            replace(h, name=inline(h.name), value=inline(h.value)) for h in request.headers
-        ),
-        body=inline(request.body),
-        form=tuple(replace(f, value=inline(f.value), file=inline(f.file)) for f in request.form),
-        auth=replace(
-            request.auth,
-            token=inline(request.auth.token),
-            username=inline(request.auth.username),
-            password=inline(request.auth.password),
-        ),
+        inline_request_values(request, values),
+        include_secrets=False,
+        redactor=redactor,
+        multiline=True,
     )
 
 

@@ -5,7 +5,9 @@ reference is `$NAME` and everything else is literal; these helpers keep the two 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from reqscope.core.model import Request
 
 # The grammar of reqscope.core.templating, repeated here as segments rather than expansion.
 _REFERENCE = re.compile(r"(\\?)\{\{\s*([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*)\s*\}\}")
@@ -69,3 +71,27 @@ def inline_values(template: str, values: dict[str, str]) -> str:
         else:
             out.append(escape_literal(part.text))
     return "".join(out)
+
+
+def inline_request_values(request: Request, values: dict[str, str]) -> Request:
+    """The request with the named (plain) variables written in, for a command that will run
+    without the session; other references (secrets, `{{env.X}}`) stay and export as `${X}`."""
+
+    def inline(text: str) -> str:
+        return inline_values(text, values)
+
+    return replace(
+        request,
+        url=inline(request.url),
+        headers=tuple(
+            replace(h, name=inline(h.name), value=inline(h.value)) for h in request.headers
+        ),
+        body=inline(request.body),
+        form=tuple(replace(f, value=inline(f.value), file=inline(f.file)) for f in request.form),
+        auth=replace(
+            request.auth,
+            token=inline(request.auth.token),
+            username=inline(request.auth.username),
+            password=inline(request.auth.password),
+        ),
+    )
