@@ -61,3 +61,21 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/nothing-here"
+
+
+def toast_text(app: App[object]) -> str:
+    """The words of every toast on screen, joined with single spaces: a toast wraps its
+    message at its own width, so a phrase may straddle two of its lines."""
+    from textual.widgets._toast import Toast
+
+    lines = app.screen._compositor.render_strips()
+    words: list[str] = []
+    for toast in app.screen.query(Toast):
+        region = toast.region
+        for line in lines[region.y : region.bottom]:
+            words.extend(line.text[region.x : region.right].replace("▌", " ").split())
+    return " ".join(words)
+
+
+async def wait_for_toast(pilot: Pilot[object], text: str) -> None:
+    await wait_until(pilot, lambda: text in toast_text(pilot.app), f"a toast saying {text!r}")

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pytest
 import trustme
-from app_helpers import SIZE, make_app, refused_url, screen_text, wait_for_text, wait_until
+from app_helpers import (
+    SIZE,
+    make_app,
+    refused_url,
+    screen_text,
+    toast_text,
+    wait_for_text,
+    wait_for_toast,
+    wait_until,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -179,7 +188,7 @@ async def test_broken_session_files_show_an_error_and_keep_the_current_session(
         for path, message in cases:
             await pilot.press("ctrl+o")
             await answer_prompt(pilot, app, str(path))
-            await wait_for_text(pilot, message)
+            await wait_for_toast(pilot, message)
             assert app.workspace.path == current
             assert app.query_one("#url", Input).value == f"{lab.url}/echo"
             app.clear_notifications()
@@ -217,8 +226,8 @@ async def test_a_save_that_cannot_happen_says_so_and_loses_nothing(
             (work / "folder.toml", "is a directory"),
         ):
             await save_as(pilot, app, target)
-            await wait_for_text(pilot, "Not saved")
-            assert reason in screen_text(app).lower()
+            await wait_for_toast(pilot, "Not saved")
+            assert reason in toast_text(app).lower()
             app.clear_notifications()
             assert app.workspace.dirty and app.workspace.path == saved
         assert app.query_one("#url", Input).value == f"{lab.url}/status/418"
@@ -240,7 +249,7 @@ async def test_saving_into_a_read_only_directory_keeps_the_previous_file(
             app.query_one("#url", Input).value = f"{lab.url}/status/418"
             await wait_until(pilot, lambda: app.workspace.dirty, "the edit")
             await pilot.press("ctrl+s")
-            await wait_for_text(pilot, "Not saved")
+            await wait_for_toast(pilot, "Not saved")
             assert app.workspace.dirty
     assert saved.read_bytes() == before
     assert [p.name for p in folder.iterdir()] == ["kept.toml"]
@@ -295,8 +304,8 @@ async def test_markup_a_server_puts_in_a_fix_is_shown_as_text_not_run(raw_server
         await wait_for_text(pilot, "405")
         await wait_for_text(pilot, "wrong_method")
         await pilot.press("ctrl+t")  # try the top fix: its text quotes the Allow header
-        await wait_for_text(pilot, "Fix applied, resending")  # a toast, where markup crashed
-        await wait_for_text(pilot, "Use one of the allowed methods: [/x]")
+        await wait_for_toast(pilot, "Fix applied, resending")  # a toast, where markup crashed
+        await wait_for_toast(pilot, "Use one of the allowed methods: [/x]")
         assert app.is_running
 
 
