@@ -5,6 +5,11 @@ Building the body document is CPU work, so it happens in a thread worker.
 The tabs are hidden until there is a response, so they (and the save prompt) are built after
 the first frame (`Deferred`); what is shown lives here and is rendered into them when they
 arrive, so a response that comes first is never lost.
+
+Showing a response replaces the one shown in place: no widget is mounted or removed, and what
+appears or disappears (the tabs, the notice) is switched with its own `display`, never with a
+class on this view, because a class change restyles every widget below it (~30 ms per change
+with the tabs built, paid by the host and by every guest on every send).
 """
 
 from __future__ import annotations
@@ -66,12 +71,6 @@ def tab_id(name: str) -> str:
     return f"response-{name}"
 
 
-def _build_tabs() -> ResponseTabs:
-    from reqscope.ui.widgets.response_tabs import ResponseTabs
-
-    return ResponseTabs(id="response-tabs")
-
-
 def _build_save_prompt() -> SavePrompt:
     from reqscope.ui.widgets.save_prompt import SavePrompt
 
@@ -95,14 +94,8 @@ class ResponseView(Widget):
         padding: 0 1;
         color: $error;
     }
-    ResponseView.-notice > #response-notice {
-        display: block;
-    }
     ResponseView > #response-tabs {
         height: 1fr;
-    }
-    ResponseView.-empty > #response-tabs {
-        display: none;
     }
     ResponseView TabPane {
         padding: 0;
@@ -134,8 +127,7 @@ class ResponseView(Widget):
     def __init__(
         self, *, id: str | None = None, classes: str | None = None, name: str | None = None
     ) -> None:
-        # Born empty: a class set now costs nothing, one added on mount restyles every child.
-        super().__init__(id=id, classes=f"-empty {classes or ''}", name=name)
+        super().__init__(id=id, classes=classes, name=name)
         self.exchange: Exchange | None = None
         self.redactor = Redactor()
         self._document: BodyDocument | None = None  # the body as shown (or None)
@@ -150,14 +142,23 @@ class ResponseView(Widget):
         yield StatusLine(id="response-status")
         yield TimingBar(id="response-timing", classes="-empty")
         yield Static(id="response-notice")
-        yield Deferred(_build_tabs, self._tabs_built)
+        yield Deferred(self._build_tabs, self._tabs_built)
         yield Deferred(_build_save_prompt, self._save_prompt_built)
 
     def on_mount(self) -> None:
         self.watch(self.screen, "maximized", self._maximised_changed, init=False)
 
+    def _build_tabs(self) -> ResponseTabs:
+        """Hidden from birth while there is nothing to show: no frame ever shows them empty."""
+        from reqscope.ui.widgets.response_tabs import ResponseTabs
+
+        tabs = ResponseTabs(id="response-tabs")
+        tabs.display = self.exchange is not None
+        return tabs
+
     def _tabs_built(self, tabs: ResponseTabs) -> None:
         self._tabs = tabs
+        tabs.display = self.exchange is not None  # it may have come while they were mounting
         if self.exchange is not None:
             self._render_tabs()
         if self._focus_when_built:
@@ -214,7 +215,8 @@ class ResponseView(Widget):
         else:
             self.query_one(TimingBar).show(exchange.timings)
         self.query_one(StatusLine).show_exchange(replace(exchange, error=scrubbed_error))
-        self.remove_class("-empty")
+        if self._tabs is not None:
+            self._tabs.display = True
         self._document = document
         response = exchange.response
         if document is None and response is not None and response.body:
@@ -244,17 +246,18 @@ class ResponseView(Widget):
         self._generation += 1
         self.exchange = None
         self._document = None
-        self.add_class("-empty")
-        self.remove_class("-notice")
+        self.query_one("#response-notice", Static).display = False
         self.query_one(TimingBar).show(None)
         if self._tabs is not None:
+            self._tabs.display = False
             self._tabs.show_document(None)
         if self._save_prompt is not None:
             self._save_prompt.close()
 
     def _notice(self, text: str) -> None:
-        self.query_one("#response-notice", Static).update(Content(text))
-        self.add_class("-notice")
+        notice = self.query_one("#response-notice", Static)
+        notice.update(Content(text))
+        notice.display = True
 
     def _build_document(self, response: Response, redactor: Redactor, generation: int) -> None:
         def build() -> None:

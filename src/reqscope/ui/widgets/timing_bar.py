@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 
 from reqscope.core.model import Timings
@@ -45,6 +46,11 @@ def measured_phases(timings: Timings) -> list[Phase]:
 
 def timing_bar_content(timings: Timings, width: int) -> Content:
     """The bar, `width` cells wide, over its legend (which may wrap in a narrow pane)."""
+    return Content("\n").join(timing_bar_lines(timings, width))
+
+
+def timing_bar_lines(timings: Timings, width: int) -> list[Content]:
+    """The bar's lines: the bar itself, then the legend packed to `width`."""
     phases = measured_phases(timings)
     widths = proportional_widths([phase.ms for phase in phases], width)
     bar: list[str | tuple[str, str]] = [
@@ -64,7 +70,7 @@ def timing_bar_content(timings: Timings, width: int) -> Content:
         )
     if timings.reused_connection:
         entries.append(Content.styled("reused connection", "$text-muted"))
-    return Content("\n").join([Content.assemble(*bar), *pack(entries, width)])
+    return [Content.assemble(*bar), *pack(entries, width)]
 
 
 def pack(entries: list[Content], width: int, gap: int = 2) -> list[Content]:
@@ -107,6 +113,13 @@ class TimingBar(Widget):
         self._timings = timings
         self.set_class(timings is None, "-empty")  # a class, so a container's CSS can hide it
         self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Lines at the width being laid out: Textual caches the height per width, and one
+        measured by rendering at the current (maybe older, narrower) width would stick."""
+        if self._timings is None or width <= 0:
+            return 0
+        return len(timing_bar_lines(self._timings, width))
 
     def render(self) -> Content:
         if self._timings is None:
