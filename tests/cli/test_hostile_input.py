@@ -10,7 +10,6 @@ import json
 import os
 import pty
 import select
-import shutil
 import signal
 import socket
 import ssl
@@ -18,13 +17,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import pytest
 import trustme
 
+from read_only_dir import read_only
 from reqscope.cli import main
 from reqscope.cli import send as send_command
 from reqscope.lab.server import LabServer, running_lab
@@ -145,33 +144,6 @@ def reqscope(
         timeout=60,
         env=process_env(),
     )
-
-
-@contextmanager
-def read_only(folder: Path) -> Iterator[None]:
-    """Make `folder` refuse new files. Root ignores permissions, so for root the immutable
-    attribute (chattr +i) stands in for them where the filesystem has it."""
-    if os.geteuid() != 0:
-        folder.chmod(0o500)
-        try:
-            yield
-        finally:
-            folder.chmod(0o700)
-        return
-    chattr = shutil.which("chattr")
-    made = (
-        chattr is not None
-        and subprocess.run(
-            [chattr, "+i", str(folder)], capture_output=True, check=False, timeout=30
-        ).returncode
-        == 0
-    )
-    if not made or chattr is None:
-        pytest.skip("root ignores permissions, and chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run([chattr, "-i", str(folder)], check=False, timeout=30)
 
 
 def one_line(stderr: bytes | str) -> str:

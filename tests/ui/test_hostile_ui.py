@@ -6,14 +6,10 @@ on screen, with nothing lost, nothing interpreted and no secret shown."""
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +27,7 @@ from app_helpers import (
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from read_only_dir import read_only
 from reqscope.core.model import Request, Session
 from reqscope.core.store import load_session, save_session
 from reqscope.lab.server import LabServer
@@ -59,33 +56,6 @@ def pane_words(app: ReqscopeApp, widget: object) -> str:
     """A pane's text as one line of words (wrapping and borders removed), to find phrases."""
     text = region_text(app, widget).replace("\u258f", " ").replace("\u2595", " ")
     return " ".join(text.split())
-
-
-@contextmanager
-def read_only(folder: Path) -> Iterator[None]:
-    """Make `folder` refuse new files. Root ignores permissions, so for root the immutable
-    attribute (chattr +i) stands in for them where the filesystem has it."""
-    if os.geteuid() != 0:
-        folder.chmod(0o500)
-        try:
-            yield
-        finally:
-            folder.chmod(0o700)
-        return
-    chattr = shutil.which("chattr")
-    made = (
-        chattr is not None
-        and subprocess.run(
-            [chattr, "+i", str(folder)], capture_output=True, check=False, timeout=30
-        ).returncode
-        == 0
-    )
-    if not made or chattr is None:
-        pytest.skip("root ignores permissions, and chattr +i is not available here")
-    try:
-        yield
-    finally:
-        subprocess.run([chattr, "-i", str(folder)], check=False, timeout=30)
 
 
 async def answer_prompt(pilot: Pilot[object], app: ReqscopeApp, text: str) -> None:

@@ -445,21 +445,21 @@ def _on_json(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> N
     p.data.append(_DataPiece(content, joined_with_ampersand=False))
 
 
-def _on_data_urlencode(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> None:
-    """curl's rules: `content`, `=content`, `name=content`, `@file`, `name@file`; '=' is
-    looked for first, and only the content is encoded."""
+def _name_and_content(value: str) -> tuple[str, str, str]:
+    """curl's `content`, `=content`, `name=content`, `@file`, `name@file`: '=' is looked for
+    first. Returns (name, "=" or "@" or "", content)."""
     cut = value.find("=")
     if cut < 0:
         cut = value.find("@")
-    name, separator, content = (
-        (value[:cut], value[cut], value[cut + 1 :])
-        if cut >= 0
-        else (
-            "",
-            "",
-            value,
-        )
-    )
+    if cut < 0:
+        return "", "", value
+    return value[:cut], value[cut], value[cut + 1 :]
+
+
+def _on_data_urlencode(p: _CurlParser, value: str, negated: bool, option: CurlOption) -> None:
+    """curl's rules: `content`, `=content`, `name=content`, `@file`, `name@file`; '=' is
+    looked for first, and only the content is encoded."""
+    name, separator, content = _name_and_content(value)
     if separator == "@":
         content = p.read_text_file(content, "--data-urlencode")
     encoded = _urlencode_template(content, p, "--data-urlencode")
@@ -470,18 +470,7 @@ def _on_url_query(p: _CurlParser, value: str, negated: bool, option: CurlOption)
     if value.startswith("+"):
         p.url_query.append(value[1:])
         return
-    cut = value.find("=")
-    if cut < 0:
-        cut = value.find("@")
-    name, separator, content = (
-        (value[:cut], value[cut], value[cut + 1 :])
-        if cut >= 0
-        else (
-            "",
-            "",
-            value,
-        )
-    )
+    name, separator, content = _name_and_content(value)
     if separator == "@":
         content = p.read_text_file(content, "--url-query")
     # curl 7.88 writes --url-query escapes in lower case (%c3), unlike --data-urlencode.
