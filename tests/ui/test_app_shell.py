@@ -192,8 +192,11 @@ async def test_options_timeout_and_redirects_apply(lab: LabServer) -> None:
         await pilot.pause()
         app.query_one("#follow_redirects").focus()
         await pilot.press("space")
+        # A generous timeout again, so the redirect is not refused by a busy machine.
+        app.query_one("#timeout", Input).value = "30"
         await pilot.pause()
         assert app.workspace.current.options.follow_redirects is False
+        assert app.workspace.current.options.timeout == 30
         exchange = await send_and_wait(pilot, 2)
         assert exchange.status in (301, 302, 303, 307, 308)
 
