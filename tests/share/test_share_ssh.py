@@ -219,6 +219,34 @@ async def test_exec_subsystem_forwarding_and_no_pty_are_refused(
         conn.close()
 
 
+async def test_agent_and_x11_forwarding_are_refused(lab: LabServer, tmp_path: Path) -> None:
+    """Asked on a live guest session, as `ssh -A -X` would. asyncssh's client sends the agent
+    request without asking for an answer, so both are sent here asking for one: the server's
+    answer is what is checked."""
+    key, key_path = make_key(tmp_path, "alice")
+    allow = allow_file(tmp_path, (key, "role=driver"))
+    async with hosting(tmp_path, allow, Request(url=f"{lab.url}/x")) as (app, pilot):
+        conn = await connect(app.share_server.port, key_path)
+        chan, _guest = await open_guest(conn)
+        await wait_until(pilot, lambda: len(guest_apps(app)) == 1, "the guest's app")
+        cookie = asyncssh.packet.String(b"0123456789abcdef0123456789abcdef")
+        x11 = await chan._make_request(
+            b"x11-req",
+            asyncssh.packet.Boolean(False),
+            asyncssh.packet.String(b"MIT-MAGIC-COOKIE-1"),
+            cookie,
+            asyncssh.packet.UInt32(0),
+        )
+        agent = await chan._make_request(b"auth-agent-req@openssh.com")
+        assert x11 is False
+        assert agent is False
+        (view,) = guest_apps(app)
+        assert view.is_running  # refused, and the guest goes on watching
+        chan.write(b"\x11")
+        await chan.wait_closed()
+        conn.close()
+
+
 async def test_guests_are_limited(lab: LabServer, tmp_path: Path) -> None:
     key, key_path = make_key(tmp_path, "alice")
     allow = allow_file(tmp_path, (key, ""))
