@@ -123,6 +123,14 @@ async def test_findings_show_rank_score_evidence_fix_and_reference(lab: LabServe
         # Ruled-out causes are listed, collapsed.
         assert "Ruled out (1)" in text
         assert "accepted" not in text
+        # The next diagnosis reuses the views rank by rank: WAF, expanded, now ranks first.
+        first = pane.query(FindingView).first()
+        pane.show_diagnosis(Diagnosis((WAF,)), exchange)
+        await pilot.pause()
+        assert list(pane.query(FindingView)) == [first]
+        text = screen_text(app)
+        assert "▾ 1  ██░░░  41%  waf_blocked" in text and "Ray ID" in text
+        assert "csrf" not in text.lower() and "Ruled out" not in text
 
 
 async def test_try_fix_posts_fix_requested_with_the_actionable_fix(lab: LabServer) -> None:
@@ -251,9 +259,9 @@ async def test_pending_idle_and_replacing_a_diagnosis(lab: LabServer) -> None:
         pane.show_diagnosis(Diagnosis((WAF,)), exchange)  # back to back: no duplicate widgets
         await pilot.pause()
         assert len(pane.query(FindingView)) == 1
-        assert len(pane.query(Collapsible)) == 0
+        assert not pane.query_one("#ruled-out", Collapsible).display  # WAF rules nothing out
         text = screen_text(app)
-        assert "1 likely cause" in text and "CSRF" not in text
+        assert "1 likely cause" in text and "CSRF" not in text and "Ruled out" not in text
         pane.show_diagnosis(None, None)
         await pilot.pause()
         assert "Send a request: the diagnosis" in screen_text(app)

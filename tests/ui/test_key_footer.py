@@ -6,6 +6,7 @@ from __future__ import annotations
 from app_helpers import SIZE, make_app, screen_text, wait_until
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Input
 
 from reqscope.core.model import Request
@@ -93,3 +94,45 @@ async def test_hovering_a_key_sets_its_tooltip() -> None:
         assert app.query_one(KeyFooter).tooltip == "Add one"
         await pilot.hover(KeyFooter, offset=(line.index("Off"), 0))
         assert app.query_one(KeyFooter).tooltip == "Off"  # no tooltip: the description
+
+
+class CountingFooter(KeyFooter):
+    renders = 0
+
+    def render(self) -> Content:
+        CountingFooter.renders += 1
+        return super().render()
+
+
+class RefreshHarness(Harness):
+    off_enabled = False
+
+    def compose(self) -> ComposeResult:
+        yield Input()
+        yield CountingFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "nothing":
+            return True if self.off_enabled else None
+        return True
+
+
+async def test_refreshed_bindings_that_read_the_same_do_not_repaint() -> None:
+    """Bindings are refreshed on every response (the diagnosis pane's keys), mostly to the
+    same keys: the key bar is drawn again only when what it shows changed."""
+    app = RefreshHarness()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        drawn = CountingFooter.renders
+        for _ in range(3):
+            app.refresh_bindings()
+            await pilot.pause()
+        assert CountingFooter.renders == drawn
+        footer = app.query_one(CountingFooter)
+        off = footer.item_at(footer_line(app).index("Off"))
+        assert off is not None and not off.enabled
+        app.off_enabled = True  # the same keys, one of them no longer dimmed
+        app.refresh_bindings()
+        await wait_until(pilot, lambda: CountingFooter.renders > drawn, "a repaint")
+        off = footer.item_at(footer_line(app).index("Off"))
+        assert off is not None and off.enabled

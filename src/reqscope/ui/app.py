@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reqscope.ui")
 
 DRAFT_DELAY = 2.0  # seconds after the last edit before the draft is written
+FREEZE_HEAP_AFTER = 1.0  # seconds after the first frame: see `run`
 CLIPBOARD_LIMIT = 700_000  # tmux drops OSC 52 sequences over ~786 KB (base64 grows 4/3)
 
 
@@ -108,6 +109,12 @@ ACTIONS = (
     AppAction("p", "probe", "Probe", "Probe: test the likely causes", priority=False),
     AppAction("ctrl+q", "request_quit", "Quit", "Quit (asks if there are unsaved changes)"),
 )
+
+
+def freeze_heap() -> None:
+    """Collect once, then leave every surviving object out of later collections."""
+    gc.collect()
+    gc.freeze()
 
 
 class ReqscopeApp(App[int]):
@@ -167,7 +174,10 @@ class ReqscopeApp(App[int]):
     def run(self, **kwargs: Any) -> int | None:
         """Run in this terminal. The garbage collector is paused until the first frame is up:
         building it allocates enough to trigger a full collection over every imported
-        module's objects (17 ms of a 0.3 s start on the benchmark machine); it runs after."""
+        module's objects (17 ms of a 0.3 s start on the benchmark machine); it runs after.
+        A second later, what is alive then (modules, the app's widgets) is moved out of the
+        collector's sight (`gc.freeze`), so a later full collection, which a big response or
+        a guest joining triggers, scans only newer objects: ~20 ms less each time."""
         paused = gc.isenabled()
         gc.disable()
         self._gc_paused = paused
@@ -175,11 +185,15 @@ class ReqscopeApp(App[int]):
             return super().run(**kwargs)
         finally:
             self._resume_gc()
+            gc.unfreeze()
 
-    def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
+    def _resume_gc(self) -> bool:
+        """True if this call turned the collector back on (paused by `run`)."""
+        if not self._gc_paused:
+            return False
+        self._gc_paused = False
+        gc.enable()
+        return True
 
     # --- layout --------------------------------------------------------------------------
 
@@ -224,7 +238,8 @@ class ReqscopeApp(App[int]):
     def _become_ready(self) -> None:
         """The first frame is up: queued sends go now, drafts are looked at."""
         self._is_ready = True
-        self._resume_gc()
+        if self._resume_gc():
+            self.set_timer(FREEZE_HEAP_AFTER, freeze_heap)
         self._publish()
         if self._greeting:
             self.notify(self._greeting, title="reqscope demo", timeout=12)
@@ -235,13 +250,18 @@ class ReqscopeApp(App[int]):
 
     def _render_workspace(self) -> None:
         workspace = self.workspace
-        self.sub_title = workspace.title
+        self.sub_title = self._subtitle()
         self.query_one(SessionSidebar).show(workspace)
         editor = self.query_one(RequestEditor)
         if editor.request != workspace.current:
             editor.show(workspace.current)
         editor.show_variables(self._variable_values())
         self._publish()
+
+    def _subtitle(self) -> str:
+        """Set once per render: a change of the app's subtitle repaints the whole screen, so
+        a subclass says its own instead of overwriting this one."""
+        return self.workspace.title
 
     def _publish(self) -> None:
         """Followers see the request as edited (templates, not values) and the last result.

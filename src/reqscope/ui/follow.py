@@ -89,14 +89,13 @@ class FollowApp(ReqscopeApp):
             )
             self.call_from_thread(self._show_snapshot, session, result)
 
-    def _render_workspace(self) -> None:
-        super()._render_workspace()
-        self.sub_title = f"{self._status_text} (read-only)"
+    def _subtitle(self) -> str:
+        return f"{self._status_text} (read-only)"
 
     def _status(self, message: str) -> None:
         if threading.current_thread() is threading.main_thread():
             self._status_text = message
-            self.sub_title = f"{message} (read-only)"
+            self.sub_title = self._subtitle()
         else:
             self.call_from_thread(self._status, message)
 

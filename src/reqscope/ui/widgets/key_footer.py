@@ -92,8 +92,12 @@ class KeyFooter(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: object) -> None:
+        """Repainted only when what it shows changed: bindings are refreshed on every
+        response (the diagnosis pane's keys), mostly to the same keys."""
+        shown = (self._items, self._palette)
         self._items = None
-        self.refresh()
+        if (self._read_bindings(), self._palette) != shown:
+            self.refresh()
 
     def _read_bindings(self) -> list[FooterItem]:
         if self._items is None:

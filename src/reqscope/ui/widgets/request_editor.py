@@ -26,6 +26,7 @@ from reqscope.ui.widgets.deferred import Deferred
 from reqscope.ui.widgets.headers_table import HeadersTable
 from reqscope.ui.widgets.kv_rows import KeyValueRows
 from reqscope.ui.widgets.query_table import QueryTable
+from reqscope.ui.widgets.tab_label import set_tab_label
 from reqscope.ui.widgets.url_bar import UrlBar, VariableValue
 
 if TYPE_CHECKING:
@@ -125,11 +126,11 @@ class RequestEditor(Vertical):
         }
         for pane_id, label in (("tab-query", "Query"), ("tab-headers", "Headers")):
             count = counts[pane_id]
-            tabs.get_tab(pane_id).label = f"{label} ({count})" if count else label
+            set_tab_label(tabs, pane_id, f"{label} ({count})" if count else label)
         auth = request.auth.kind.value
-        tabs.get_tab("tab-auth").label = "Auth" if auth == "none" else f"Auth ({auth})"
+        set_tab_label(tabs, "tab-auth", "Auth" if auth == "none" else f"Auth ({auth})")
         body = request.body_kind.value
-        tabs.get_tab("tab-body").label = "Body" if body == "none" else f"Body ({body})"
+        set_tab_label(tabs, "tab-body", "Body" if body == "none" else f"Body ({body})")
 
     def _edit(self, request: Request) -> None:
         if request == self._request:

@@ -19,6 +19,7 @@ from reqscope.ui.widgets.headers_view import HeadersView
 from reqscope.ui.widgets.raw_view import RawView
 from reqscope.ui.widgets.redirects_view import RedirectsView
 from reqscope.ui.widgets.response_view import TABS, tab_id
+from reqscope.ui.widgets.tab_label import set_tab_label
 
 
 class ResponseTabs(TabbedContent):
@@ -50,7 +51,7 @@ class ResponseTabs(TabbedContent):
         for name, title, _key in TABS:
             count = counts.get(name)
             label = Content.assemble(title, (f" {count}", "$text-muted") if count else "")
-            self.get_tab(tab_id(name)).label = label
+            set_tab_label(self, tab_id(name), label)
 
     def show_document(self, document: BodyDocument | None) -> None:
         self.body_view.show(document)
