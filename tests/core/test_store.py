@@ -304,6 +304,32 @@ def test_references_are_left_alone() -> None:
     assert loaded == session
 
 
+def test_a_value_the_redactor_knows_typed_into_a_request_becomes_a_reference() -> None:
+    """A token known as secret (from the env file, a capture) pasted where no credential
+    name gives it away: saved as a new secret variable, like a literal credential."""
+    request = Request(
+        url="http://h/x?q=env-value-1",
+        headers=(Header("Authorization", "Bearer env-value-1"), Header("X-Note", "plain")),
+        body='{"k": "env-value-1"}',
+    )
+    text, loaded = _saved(Session(requests=(request,)), redactor=Redactor(["env-value-1"]))
+    assert "env-value-1" not in text
+    saved = loaded.requests[0]
+    # The credential header names the variable; the other places reuse it.
+    assert saved.headers == (
+        Header("Authorization", "Bearer {{authorization_token}}"),
+        Header("X-Note", "plain"),
+    )
+    assert saved.url == "http://h/x?q={{authorization_token}}"
+    assert saved.body == '{"k": "{{authorization_token}}"}'
+    # Known only to the redactor, nowhere in a credential: a variable named "secret".
+    other = Request(url="http://h/x?q=env-value-2")
+    text, loaded = _saved(Session(requests=(other,)), redactor=Redactor(["env-value-2"]))
+    assert "env-value-2" not in text
+    assert loaded.requests[0].url == "http://h/x?q={{secret}}"
+    assert [(v.name, v.secret) for v in loaded.variables] == [("secret", True)]
+
+
 def test_history_is_redacted_by_name_and_by_value() -> None:
     exchange = Exchange(
         request=SentRequest(

@@ -4,12 +4,14 @@ applied with the host's secrets kept. Pure functions, no server."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import asyncssh
 import pytest
 
 from reqscope.core.model import Auth, AuthKind, Header, Request
+from reqscope.core.redact import Redactor
 from reqscope.share.driver import color_system_for
 from reqscope.share.edits import apply_guest_edit, shown_to_guests
 from reqscope.share.keys import (
@@ -123,6 +125,17 @@ def test_a_driver_edit_keeps_the_hosts_secrets() -> None:
     assert applied.url == host.url
     assert applied.headers == (host.headers[1], Header("X-Debug", "1"), host.headers[0])
     assert applied.auth == host.auth
+
+
+def test_a_known_secret_typed_in_the_url_is_hidden_and_kept() -> None:
+    """The host's redactor knows a value (an env file token) the host typed into the URL."""
+    redactor = Redactor([SECRET])
+    host = Request(url=f"https://api.example/v1/items?q={SECRET}")
+    shown = shown_to_guests(host, redactor)
+    assert SECRET not in repr(shown)
+    assert apply_guest_edit(replace(shown, method="PUT"), host, redactor) == replace(
+        host, method="PUT"
+    )
 
 
 def test_a_reference_the_guest_types_is_not_resolved_to_a_host_secret() -> None:

@@ -6,7 +6,9 @@ A saved session must be safe to commit. So, unless the user asks for secrets in 
   `?api_key=...`, a URL password, a cookie value) becomes a reference to a new secret variable
   (`Bearer {{authorization_token}}`), so the request still says where the value goes;
 - a plain variable used where a credential goes is saved as a secret one;
-- a secret variable's value typed literally anywhere else in a request becomes its reference;
+- a secret variable's value typed literally anywhere else in a request becomes its reference,
+  and so does any other value the redactor knows as secret (a token from the env file, one
+  captured by replay), through a new secret variable;
 - recorded exchanges are redacted by value and by header name.
 """
 
@@ -37,6 +39,13 @@ def protect_secrets(session: Session, redactor: Redactor | None = None) -> Sessi
     ]
     names = _SecretNames(variables)
     requests = tuple(_protect_request(req, names) for req in session.requests)
+    if redactor is not None:  # after the named credentials, so those keep their names
+        texts = [text for req in requests for text in _literal_texts(req)]
+        leftover = [v for v in redactor.secrets if any(v in text for text in texts)]
+        for value in sorted(leftover):
+            names.reference(value, "secret")
+        if leftover:
+            requests = tuple(_protect_request(req, names) for req in requests)
     variables.extend(names.created)
 
     history_redactor = redactor.copy() if redactor is not None else Redactor()
@@ -186,6 +195,11 @@ def _credential_texts(req: Request) -> list[str]:
     for url in (req.url, req.options.proxy):
         texts += [url[start:end] for _, start, end in url_credential_spans(url)]
     return texts
+
+
+def _literal_texts(req: Request) -> list[str]:
+    texts = [req.url, req.body, req.auth.token, req.auth.password, req.options.proxy]
+    return texts + [h.value for h in req.headers] + [f.value for f in req.form]
 
 
 def _map_literal_parts(text: str, change: Callable[[str], str]) -> str:

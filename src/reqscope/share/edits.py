@@ -14,23 +14,24 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from reqscope.core.model import Request, Session, Variable
+from reqscope.core.model import Request, Session
+from reqscope.core.redact import Redactor
 from reqscope.core.session_secrets import protect_secrets
 
 T = TypeVar("T")
 
 
-def shown_to_guests(host: Request, variables: tuple[Variable, ...] = ()) -> Request:
-    """The host's request as a guest sees it (the snapshot's redaction)."""
-    session = protect_secrets(Session(requests=(host,), variables=variables))
+def shown_to_guests(host: Request, redactor: Redactor | None = None) -> Request:
+    """The host's request as a guest sees it: the snapshot's redaction (the request alone,
+    protected with the host's redactor)."""
+    session = protect_secrets(Session(requests=(host,)), redactor)
     return session.requests[0]
 
 
-def apply_guest_edit(
-    edited: Request, host: Request, variables: tuple[Variable, ...] = ()
-) -> Request:
-    """The host's new request after a guest turned `shown_to_guests(host)` into `edited`."""
-    shown = shown_to_guests(host, variables)
+def apply_guest_edit(edited: Request, host: Request, redactor: Redactor | None = None) -> Request:
+    """The host's new request after a guest turned `shown_to_guests(host, redactor)` into
+    `edited`."""
+    shown = shown_to_guests(host, redactor)
     headers = tuple(_matched(edited.headers, shown.headers, host.headers))
     form = tuple(_matched(edited.form, shown.form, host.form))
     auth = edited.auth

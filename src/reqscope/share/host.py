@@ -225,7 +225,7 @@ class HostApp(ReqscopeApp):
         if edit is None:
             return
         _guest, request = edit
-        updated = apply_guest_edit(request, self.workspace.current, self.workspace.variables)
+        updated = apply_guest_edit(request, self.workspace.current, self._redactor())
         if updated != self.workspace.current:
             self.workspace.update(updated)
             self._edited()

@@ -474,7 +474,8 @@ class ReqscopeApp(App[int]):
     def _redactor(self) -> Redactor:
         from reqscope.core.redact import Redactor
 
-        return Redactor(self._secrets)
+        secret_values = (v.value for v in self.workspace.variables if v.secret and v.value)
+        return Redactor(self._secrets.union(secret_values))
 
     def _show_latest(self) -> None:
         """Show the current request's latest exchange again, or an empty pane."""
