@@ -18,6 +18,8 @@ from share_helpers import (
     screen_text,
     wait_until,
 )
+from textual.widgets import Input
+from textual.widgets.input import Selection
 
 from reqscope.core.model import Header, Request
 from reqscope.lab.server import LabServer
@@ -37,15 +39,19 @@ async def test_guest_joins_sees_the_request_resizes_and_quits(
     request = Request(name="shown", url=f"{lab.url}/status/403")
     async with hosting(tmp_path, allow, request) as (app, pilot):
         conn = await connect(app.share_server.port, key_path)
-        chan, guest = await open_guest(conn, size=(100, 30), term="xterm-256color")
+        chan, guest = await open_guest(conn, size=(120, 36), term="xterm-256color")
         await wait_until(pilot, lambda: len(guest_apps(app)) == 1, "the guest's app")
         (view,) = guest_apps(app)
         await wait_until(pilot, lambda: f"{lab.url}/status/403" in screen_text(view), "URL")
-        assert view.size == (100, 30)
+        assert view.size == (120, 36)
         assert view.console.color_system == "256"  # from the guest's TERM, not the host's
         assert "watching (read-only)" in screen_text(view)
         assert b"\x1b[?1049h" in guest.data  # a real frame went down the channel
         assert "1 guest" in app.title
+        sidebar = view.query_one("#sidebar")
+        assert not sidebar.display  # a stand-in session: hidden until asked for
+        chan.write(b"\x02")  # ctrl+b
+        await wait_until(pilot, lambda: sidebar.region.width > 0, "the sidebar on screen")
 
         chan.change_terminal_size(72, 20)
         await wait_until(pilot, lambda: view.size == (72, 20), "the resize")
@@ -129,6 +135,11 @@ async def test_a_driver_edits_and_sends_the_hosts_request_keeping_its_secret(
         assert "driving" in screen_text(view)
         chan.write(b"\x0c")  # ctrl+l: the URL field
         chan.write(b"\x05")  # end of line
+        # As a person types: the cursor is seen at the end before the text (Textual runs a
+        # key binding such as ctrl+e after text typed in the same burst: it would replace the
+        # selected URL).
+        url = view.query_one("#url", Input)
+        await wait_until(pilot, lambda: url.selection == Selection.cursor(len(url.value)), "end")
         chan.write(b"?via=guest")
         await wait_until(
             pilot, lambda: app.workspace.current.url.endswith("?via=guest"), "the guest's edit"

@@ -32,7 +32,7 @@ from reqscope.core.model import Diagnosis, Exchange, Request, Session
 from reqscope.core.pairing.snapshot import Snapshot
 from reqscope.core.workspace import Workspace
 from reqscope.share.driver import TerminalLink, color_system_for, driver_for
-from reqscope.share.hub import Guest, GuestHub
+from reqscope.share.hub import INLINE_BYTES, Guest, GuestHub, snapshot_size
 from reqscope.share.keys import Role
 from reqscope.ui import app as ui_app
 from reqscope.ui.app import ACTIONS, ReqscopeApp
@@ -66,7 +66,15 @@ class GuestApp(ReqscopeApp):
     CSS_PATH = APP_CSS  # relative paths resolve next to the subclass's module
 
     def __init__(self, link: TerminalLink, hub: GuestHub, guest: Guest, *, title: str = "") -> None:
-        super().__init__(Workspace(Session(name="shared")))
+        # The host's latest request is in the first frame (the response follows once indexed).
+        latest = hub.latest
+        super().__init__(
+            Workspace(
+                Session(name=latest.session_name, requests=(latest.request,))
+                if latest is not None
+                else Session(name="shared")
+            )
+        )
         self.driver_class = driver_for(link)
         self.console = _guest_console(link)
         # A guest's crash report goes to the host's log, never to the host's terminal.
@@ -86,6 +94,13 @@ class GuestApp(ReqscopeApp):
         self._last_result: SendResult | None = None
         self._offered: Snapshot | None = None
         self.snapshots_shown = 0
+
+    def _set_size_classes(self) -> None:
+        """The sidebar starts hidden (ctrl+b shows it): a guest's session is a stand-in, the
+        host's current request and its latest exchange, which the panes already show; and
+        its lists were a third of what each guest repainted on every response."""
+        super()._set_size_classes()
+        self.screen.update_classes({"-hide-sidebar": True}, update=False)
 
     # --- what a guest may do ---------------------------------------------------------------
 
@@ -107,7 +122,7 @@ class GuestApp(ReqscopeApp):
         driving = self.role is Role.DRIVER
         self.query_one(RequestEditor).disabled = not driving
         self.query_one(SessionSidebar).disabled = True
-        self.sub_title = "driving" if driving else "watching (read-only)"
+        self.sub_title = self._subtitle()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -178,29 +193,23 @@ class GuestApp(ReqscopeApp):
             self.call_later(self._take_offered)
 
     def _take_offered(self) -> None:
-        """A new response is indexed in a worker; an edit alone is shown at once (small)."""
+        """A new response with a big body is indexed in a worker; anything else is shown at
+        once (indexing a small body takes well under a millisecond)."""
         snapshot, self._offered = self._offered, None
         if snapshot is None:
             return
         if snapshot.exchange == self._last_exchange:
             self._show(snapshot, self._last_result)
+        elif snapshot_size(snapshot) <= INLINE_BYTES:
+            self.workers.cancel_group(self, "snapshot")  # an older big one must not land after
+            self._show(snapshot, _result(snapshot))
         else:
             self._prepare(snapshot)
 
     @work(thread=True, group="snapshot", exclusive=True, exit_on_error=False)
     def _prepare(self, snapshot: Snapshot) -> None:
-        from reqscope.core.body import BodyDocument
-
         worker = get_current_worker()
-        exchange, result = snapshot.exchange, None
-        if exchange is not None:
-            response = exchange.response
-            document = (
-                BodyDocument.from_response(response)
-                if response is not None and response.body
-                else None
-            )
-            result = SendResult(exchange, snapshot.diagnosis or Diagnosis(), document)
+        result = _result(snapshot)
         if not worker.is_cancelled:
             self.call_from_thread(self._show, snapshot, result)
 
@@ -230,9 +239,22 @@ class GuestApp(ReqscopeApp):
         self._last_exchange, self._last_result = exchange, result
         self.snapshots_shown += 1
 
-    def _render_workspace(self) -> None:
-        super()._render_workspace()
-        self.sub_title = "driving" if self.role is Role.DRIVER else "watching (read-only)"
+    def _subtitle(self) -> str:
+        return "driving" if self.role is Role.DRIVER else "watching (read-only)"
+
+
+def _result(snapshot: Snapshot) -> SendResult | None:
+    """What the response and diagnosis panes show for the snapshot's exchange."""
+    from reqscope.core.body import BodyDocument
+
+    exchange = snapshot.exchange
+    if exchange is None:
+        return None
+    response = exchange.response
+    document = (
+        BodyDocument.from_response(response) if response is not None and response.body else None
+    )
+    return SendResult(exchange, snapshot.diagnosis or Diagnosis(), document)
 
 
 def _guest_console(link: TerminalLink) -> Console:

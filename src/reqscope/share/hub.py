@@ -1,8 +1,10 @@
 """The host's side of sharing: who is in, what they see, and what a driving guest may do.
 
-What guests see is the `reqscope follow` snapshot (one redacted line), encoded once per change
-on a thread of its own (so the host's event loop never waits on redaction of a big body),
-decoded once, and offered to every guest. Each guest keeps only the latest snapshot it has not
+What guests see is the `reqscope follow` snapshot (one redacted line), encoded and decoded once
+per change and offered to every guest. A small one (the usual edit or refusal: well under a
+millisecond) is encoded right away on the host's loop, so guests start rendering before the
+host's own repaint; one with a big body goes to a thread of its own, so the host's event loop
+never waits on the redaction of megabytes. Each guest keeps only the latest snapshot it has not
 shown yet: a guest that renders slowly skips intermediate states, it never queues them.
 
 Roles are checked here, on the host, whatever a guest's app believes: a viewer's edit or send
@@ -27,6 +29,7 @@ from reqscope.share.keys import Role
 log = logging.getLogger("reqscope.share")
 
 DEFAULT_MAX_GUESTS = 4
+INLINE_BYTES = 64 * 1024  # request + response bodies up to this are encoded on the loop
 
 
 class GuestView(Protocol):
@@ -59,7 +62,9 @@ class GuestHub:
         self._edit: tuple[Guest, Request] | None = None
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: tuple[Snapshot, Redactor] | None = None
+        self._pending: tuple[int, Snapshot, Redactor] | None = None
+        self._shown = 0  # sequence number of the latest `show`
+        self._delivered = 0  # ... and of the latest one delivered: older ones are dropped
         self._wake = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -76,8 +81,16 @@ class GuestHub:
     def show(self, snapshot: Snapshot, redactor: Redactor) -> None:
         """Called by the host on every change; only the latest pending one is encoded."""
         with self._wake:
-            self._pending = (snapshot, redactor)
-            self._wake.notify()
+            self._shown += 1
+            seq = self._shown
+            if snapshot_size(snapshot) > INLINE_BYTES:
+                self._pending = (seq, snapshot, redactor)
+                self._wake.notify()
+                return
+            self._pending = None  # a big one still waiting is older than this one
+        shown = _encoded(snapshot, redactor)
+        if shown is not None:
+            self._deliver(seq, shown)
 
     def close(self) -> None:
         with self._wake:
@@ -92,20 +105,19 @@ class GuestHub:
                 if self._closed or self._loop is None:
                     return
                 assert self._pending is not None
-                (snapshot, redactor), self._pending = self._pending, None
-            try:
-                # Through the same encoding as `reqscope follow`: what a guest receives went
-                # through the store's redaction, by header name and by value.
-                shown = decode_snapshot(encode_snapshot(snapshot, redactor))
-            except Exception:  # one snapshot that cannot be encoded must not end sharing
-                log.exception("could not encode a snapshot for guests")
+                (seq, snapshot, redactor), self._pending = self._pending, None
+            shown = _encoded(snapshot, redactor)
+            if shown is None:
                 continue
             try:
-                self._loop.call_soon_threadsafe(self._deliver, shown)
+                self._loop.call_soon_threadsafe(self._deliver, seq, shown)
             except RuntimeError:  # the loop is closed: the host is gone
                 return
 
-    def _deliver(self, snapshot: Snapshot) -> None:
+    def _deliver(self, seq: int, snapshot: Snapshot) -> None:
+        if seq < self._delivered:
+            return  # a big body encoded on the thread, overtaken by a newer small change
+        self._delivered = seq
         self.latest = snapshot
         self.published += 1
         for guest in list(self.guests.values()):
@@ -186,3 +198,19 @@ class GuestHub:
         guest = self.guests.get(guest_id)
         if guest is not None and guest.role is Role.DRIVER:
             self.on_send(guest)
+
+
+def snapshot_size(snapshot: Snapshot) -> int:
+    exchange = snapshot.exchange
+    response = exchange.response if exchange is not None else None
+    return len(snapshot.request.body) + (len(response.body) if response is not None else 0)
+
+
+def _encoded(snapshot: Snapshot, redactor: Redactor) -> Snapshot | None:
+    """Through the same encoding as `reqscope follow`: what a guest receives went through the
+    store's redaction, by header name and by value."""
+    try:
+        return decode_snapshot(encode_snapshot(snapshot, redactor))
+    except Exception:  # one snapshot that cannot be encoded must not end sharing
+        log.exception("could not encode a snapshot for guests")
+        return None
