@@ -13,6 +13,8 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent
 
+from reqscope.core.diagnosis import kb
+from reqscope.core.diagnosis.kb import clear_knowledge_base_cache
 from reqscope.core.engine import Engine
 from reqscope.core.model import Auth, AuthKind, BodyKind, Header, Request
 from reqscope.core.workspace import Workspace
@@ -118,3 +120,21 @@ def test_collection_waits_for_the_first_frame_then_resumes() -> None:
     assert app.gc_at_mount is False
     assert seen == {"after the first frame": True}
     assert gc.isenabled()
+
+
+def test_what_a_first_send_needs_is_loaded_then_the_heap_is_frozen_until_exit() -> None:
+    """Half a second after the first frame, a worker loads the knowledge base (and httpx,
+    pygments); then what is alive is frozen out of later collections, until the app ends."""
+    clear_knowledge_base_cache()
+    app = ReqscopeApp(Workspace())
+    seen: dict[str, object] = {}
+
+    async def auto_pilot(pilot: Pilot[int]) -> None:
+        await wait_until(pilot, lambda: gc.get_freeze_count() > 0, "the frozen heap")
+        seen["loaded when frozen"] = bool(kb._CACHE)
+        app.exit(0)
+
+    assert gc.get_freeze_count() == 0
+    app.run(headless=True, size=SIZE, auto_pilot=auto_pilot)
+    assert seen == {"loaded when frozen": True}
+    assert gc.get_freeze_count() == 0  # unfrozen at exit: the objects can be collected again
