@@ -94,19 +94,22 @@ async def test_an_echoed_token_never_reaches_a_guest(lab: LabServer, tmp_path: P
 async def test_a_viewer_cannot_send_or_edit(lab: LabServer, tmp_path: Path) -> None:
     key, key_path = make_key(tmp_path, "viewer")
     allow = allow_file(tmp_path, (key, ""))
-    async with hosting(tmp_path, allow, Request(url=f"{lab.url}/echo")) as (app, pilot):
+    url = f"{lab.url}/echo?h={{{{env.HOME}}}}"
+    async with hosting(tmp_path, allow, Request(url=url)) as (app, pilot):
         conn = await connect(app.share_server.port, key_path)
         chan, guest = await open_guest(conn)
         await wait_until(pilot, lambda: len(guest_apps(app)) == 1, "the guest's app")
         (view,) = guest_apps(app)
         await wait_until(pilot, lambda: view.snapshots_shown > 0, "the first snapshot")
         assert view.query_one(RequestEditor).disabled
+        # The host's variables: not looked up in the host process's environment for a guest.
+        assert "{{env.HOME}} (the host's value)" in screen_text(view)
         chan.write(b"\n")  # ctrl+j: send
         chan.write(b"xyz")
         await pilot.pause(0.5)
         assert app.workspace.all_history() == ()  # nothing was sent by the host
         assert app.engine._engine is None
-        assert app.workspace.current.url == f"{lab.url}/echo"
+        assert app.workspace.current.url == url
 
         await app.run_action("send")  # the host sends; the guest tries to save the body
         await wait_until(pilot, lambda: "200 OK" in screen_text(view), "the response")

@@ -83,10 +83,16 @@ async def test_follower_mirrors_the_leader_read_only(lab: LabServer, tmp_path: P
             assert app.engine._engine is None  # nothing was sent
             publisher.publish(
                 encode_snapshot(
-                    Snapshot("pairing", Request(name="next", url=f"{lab.url}/x")), Redactor()
+                    Snapshot("pairing", Request(name="next", url="{{base}}/x?h={{env.HOME}}")),
+                    Redactor(),
                 )
             )
             await wait_until(pilot, lambda: app.snapshots_shown == 2, "the next snapshot")
-            await wait_until(pilot, lambda: f"{lab.url}/x" in screen_text(app), "the new URL")
+            await wait_until(pilot, lambda: "{{base}}/x" in screen_text(app), "the new URL")
+            # Variables expand on the leader's side: not judged from this process's own.
+            text = screen_text(app)
+            assert "{{base}} (the leader's value)" in text
+            assert "{{env.HOME}} (the leader's value)" in text
+            assert "undefined" not in text and "••••••" not in text
     finally:
         publisher.close()

@@ -42,6 +42,7 @@ from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane
 from reqscope.ui.widgets.request_editor import RequestEditor
 from reqscope.ui.widgets.response_view import ResponseView
 from reqscope.ui.widgets.session_sidebar import SessionSidebar
+from reqscope.ui.widgets.url_bar import ValuesElsewhere
 
 log = logging.getLogger("reqscope.share")
 
@@ -238,6 +239,9 @@ class GuestApp(ReqscopeApp):
                 self._show_result(result)
         self._last_exchange, self._last_result = exchange, result
         self.snapshots_shown += 1
+
+    def _variable_values(self) -> ValuesElsewhere:
+        return ValuesElsewhere("the host's")
 
     def _subtitle(self) -> str:
         return "driving" if self.role is Role.DRIVER else "watching (read-only)"

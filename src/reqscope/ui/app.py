@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -294,7 +294,7 @@ class ReqscopeApp(App[int]):
             self._redactor(),
         )
 
-    def _variable_values(self) -> dict[str, VariableValue]:
+    def _variable_values(self) -> Mapping[str, VariableValue]:
         context = self.variable_context
         values = {
             v.name: VariableValue(v.value, v.secret)

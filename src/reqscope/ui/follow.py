@@ -21,6 +21,7 @@ from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane
 from reqscope.ui.widgets.request_editor import RequestEditor
 from reqscope.ui.widgets.response_view import ResponseView
 from reqscope.ui.widgets.session_sidebar import SessionSidebar
+from reqscope.ui.widgets.url_bar import ValuesElsewhere
 
 # A follower may look, search, copy and leave; every app action that edits, sends or writes is
 # off, including ones added to ACTIONS later, and so is the diagnosis pane's "try it".
@@ -88,6 +89,9 @@ class FollowApp(ReqscopeApp):
                 history=(exchange,) if exchange is not None else (),
             )
             self.call_from_thread(self._show_snapshot, session, result)
+
+    def _variable_values(self) -> ValuesElsewhere:
+        return ValuesElsewhere("the leader's")
 
     def _subtitle(self) -> str:
         return f"{self._status_text} (read-only)"

@@ -8,7 +8,7 @@ A pasted (or entered) `curl ...` command is handed to the app to become the whol
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rich.highlighter import Highlighter
@@ -39,6 +39,24 @@ class VariableValue:
     secret: bool = False
 
 
+class ValuesElsewhere(Mapping[str, VariableValue]):
+    """For an app showing someone else's request (a follower, a share guest): every
+    `{{name}}` expands on their side, to a value this app does not have and must not guess
+    from its own environment."""
+
+    def __init__(self, whose: str) -> None:
+        self.whose = whose
+
+    def __getitem__(self, name: str) -> VariableValue:
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 def normalise_method(text: str) -> str:
     """`get` -> `GET` for the standard methods; custom ones are kept as typed (methods are
     case-sensitive on the wire)."""
@@ -66,6 +84,9 @@ def variable_preview(url: str, values: Mapping[str, VariableValue]) -> Text:
         if preview:
             preview.append(" · ", style="dim")
         preview.append(match.group(), style=TEMPLATE_STYLE)
+        if isinstance(values, ValuesElsewhere):
+            preview.append(f" ({values.whose} value)", style="dim")
+            continue
         found = values.get(name)
         if found is None:
             preview.append(" undefined", style="red")
@@ -142,7 +163,7 @@ class UrlBar(Vertical):
         super().__init__()
         self._method = method
         self._url = url
-        self._values: dict[str, VariableValue] = {}
+        self._values: Mapping[str, VariableValue] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -165,7 +186,7 @@ class UrlBar(Vertical):
         self._refresh_preview()
 
     def show_variables(self, values: Mapping[str, VariableValue]) -> None:
-        self._values = dict(values)
+        self._values = values if isinstance(values, ValuesElsewhere) else dict(values)
         if self.children:
             self._refresh_preview()
 
