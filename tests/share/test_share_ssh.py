@@ -104,6 +104,8 @@ async def test_a_viewer_cannot_send_or_edit(lab: LabServer, tmp_path: Path) -> N
         assert view.query_one(RequestEditor).disabled
         # The host's variables: not looked up in the host process's environment for a guest.
         assert "{{env.HOME}} (the host's value)" in screen_text(view)
+        footer = screen_text(view).splitlines()[-1]  # the response's keys: it has the focus
+        assert "Copy body" in footer and "Save body" not in footer  # not offered to guests
         chan.write(b"\n")  # ctrl+j: send
         chan.write(b"xyz")
         await pilot.pause(0.5)

@@ -132,6 +132,14 @@ class GuestApp(ReqscopeApp):
         allowed = DRIVER_ACTIONS if self.role is Role.DRIVER else VIEWER_ACTIONS
         return action in allowed
 
+    def _check_action_state(self, action: str, default_namespace: DOMNode) -> bool | None:
+        """Widgets' own bindings are checked by the widget, which knows nothing of guests:
+        the keys of actions that would act on the host are hidden from a guest's footer."""
+        _target, name, _parameters = self._parse_action(action, default_namespace)
+        if name in HOST_ACTIONS:
+            return False
+        return super()._check_action_state(action, default_namespace)
+
     async def run_action(
         self,
         action: str | ActionParseResult,
