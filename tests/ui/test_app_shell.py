@@ -97,6 +97,19 @@ async def test_variables_preview_values_and_flags_undefined(lab: LabServer) -> N
         assert styled == {"{{base}}", "{{missing}}"}
 
 
+async def test_a_long_url_shows_its_start_selected_and_typing_replaces_it() -> None:
+    long_url = "{{base}}/" + "/".join(f"segment{i}" for i in range(30))
+    app = make_app(Request(url=long_url))
+    async with app.run_test(size=SIZE) as pilot:
+        url = app.query_one("#url", Input)
+        assert app.focused is url
+        assert url.selected_text == long_url  # all of it, as an address bar
+        line = next(line for line in screen_text(app).splitlines() if "segment" in line)
+        assert "{{base}}/segment0" in line  # the start, not the end, is in view
+        await pilot.press("h")
+        assert url.value == "h"
+
+
 async def test_bearer_token_is_masked_on_screen_and_sent(lab: LabServer) -> None:
     token = "tok-4f1e-secret-value"
     app = make_app(Request(url=f"{lab.url}/echo"))

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.validation import Regex
 from textual.widgets import Button, Input, Static
+from textual.widgets.input import Selection
 
 from reqscope.core.urls import TEMPLATE_RE
 from reqscope.ui.messages import CurlPasted, SendPressed
@@ -129,7 +130,15 @@ class UrlInput(Input):
             placeholder="https://example.com/path — or paste a curl command",
             highlighter=TemplateHighlighter(),
             id="url",
+            select_on_focus=False,  # done here, with the cursor at the start
         )
+
+    def _on_focus(self, event: events.Focus) -> None:
+        """Select it all, as a browser's address bar does, but with the cursor at the start:
+        a long URL then shows its beginning (`{{base}}/…`) instead of its end (`se}}/…`).
+        Typing replaces it; End or a click puts the cursor where it is wanted."""
+        if not event.from_app_focus:
+            self.selection = Selection(len(self.value), 0)
 
     def _on_paste(self, event: events.Paste) -> None:
         # Textual calls the handlers of every class in the MRO: Input's own paste runs after
