@@ -17,7 +17,7 @@ from reqscope.core.diagnosis import apply_fix_action, diagnose
 from reqscope.core.diagnosis.examples import example_exchange
 from reqscope.core.diagnosis.kb import KnowledgeBase, Rule, builtin_rule_files, load_rule_files
 from reqscope.core.engine import Engine
-from reqscope.core.model import Header, Request
+from reqscope.core.model import Finding, Header, Request
 
 NEW_VENDOR_FILES = ("vercel", "netlify", "heroku", "shopify", "stripe", "slack", "atlassian")
 MIN_VENDORS = 36
@@ -84,34 +84,23 @@ def test_new_vendor_counterexample_is_not_claimed(rule: Rule, index: int) -> Non
 
 
 def test_slack_refusal_with_http_200_is_recognised_but_success_is_not() -> None:
-    url = "https://slack.com/api/chat.postMessage"
-    auth = {"Authorization": "Bearer xoxb-EXAMPLE"}
-    json_type = {"Content-Type": "application/json; charset=utf-8"}
-    refused = diagnose(
-        exchange(
-            url,
-            method="POST",
-            headers=auth,
-            status=200,
-            response_headers=json_type,
-            response_body='{"ok":false,"error":"missing_scope","needed":"chat:write"}',
-        ),
-        kb=BUILTIN,
-    )
+    def slack_answers(body: str) -> list[Finding]:
+        return diagnose(
+            exchange(
+                "https://slack.com/api/chat.postMessage",
+                method="POST",
+                headers={"Authorization": "Bearer xoxb-EXAMPLE"},
+                status=200,
+                response_headers={"Content-Type": "application/json; charset=utf-8"},
+                response_body=body,
+            ),
+            kb=BUILTIN,
+        )
+
+    refused = slack_answers('{"ok":false,"error":"missing_scope","needed":"chat:write"}')
     assert refused[0].rule_id == "slack.missing-scope"
     assert any("chat:write" in line for line in refused[0].evidence)
-    ok = diagnose(
-        exchange(
-            url,
-            method="POST",
-            headers=auth,
-            status=200,
-            response_headers=json_type,
-            response_body='{"ok":true,"channel":"C0123456789"}',
-        ),
-        kb=BUILTIN,
-    )
-    assert ok == []
+    assert slack_answers('{"ok":true,"channel":"C0123456789"}') == []
 
 
 @pytest.mark.parametrize(
