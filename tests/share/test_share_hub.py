@@ -8,7 +8,7 @@ import asyncio
 from reqscope.core.model import Exchange, Request, Response, SentRequest
 from reqscope.core.pairing.snapshot import Snapshot
 from reqscope.core.redact import Redactor
-from reqscope.share.hub import INLINE_BYTES, GuestHub
+from reqscope.share.hub import INLINE_BYTES, GuestHub, ViewState
 from reqscope.share.keys import Role
 
 SECRET = "hub-secret-value-7781"
@@ -17,9 +17,13 @@ SECRET = "hub-secret-value-7781"
 class Recorder:
     def __init__(self) -> None:
         self.offered: list[Snapshot] = []
+        self.views: list[ViewState] = []
 
     def offer(self, snapshot: Snapshot) -> None:
         self.offered.append(snapshot)
+
+    def follow_view(self, view: ViewState) -> None:
+        self.views.append(view)
 
     def change_role(self, role: Role) -> None:
         pass
@@ -81,3 +85,15 @@ async def test_a_big_body_goes_through_the_feed_thread_and_loses_to_a_newer_chan
     assert view.offered[-1].request.url == "http://127.0.0.1/small"
     assert hub.latest is not None and hub.latest.request.url == "http://127.0.0.1/small"
     hub.close()
+
+
+def test_the_hosts_view_reaches_guests_once_per_change_and_on_joining() -> None:
+    hub = GuestHub()
+    first = joined(hub)
+    assert first.views == [ViewState()]  # where the host is, as soon as one joins
+    headers = ViewState(request_tab="tab-query", response_tab="headers")
+    hub.show_view(headers)
+    hub.show_view(headers)  # the same place again: nothing to send
+    assert first.views == [ViewState(), headers]
+    second = joined(hub)
+    assert second.views == [headers]

@@ -18,14 +18,16 @@ from share_helpers import (
     screen_text,
     wait_until,
 )
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 from textual.widgets.input import Selection
 
 from reqscope.core.model import Header, Request
 from reqscope.lab.server import LabServer
 from reqscope.share.keys import Role
 from reqscope.share.server import use_default_task_factory
+from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane, toggle_zoom
 from reqscope.ui.widgets.request_editor import RequestEditor
+from reqscope.ui.widgets.response_view import ResponseView
 from reqscope.ui.widgets.save_prompt import SavePrompt
 
 TOKEN = "tok-share-very-secret-4242"
@@ -64,6 +66,46 @@ async def test_guest_joins_sees_the_request_resizes_and_quits(
         assert guest.exit_status == 0
         await wait_until(pilot, lambda: not app.hub.guests, "the guest to leave")
         assert "0 guests" in app.title
+        conn.close()
+
+
+async def test_a_guest_follows_the_hosts_view_until_it_navigates_itself(
+    lab: LabServer, tmp_path: Path
+) -> None:
+    key, key_path = make_key(tmp_path, "alice")
+    allow = allow_file(tmp_path, (key, ""))
+    async with hosting(tmp_path, allow, Request(url=f"{lab.url}/status/403")) as (app, pilot):
+        conn = await connect(app.share_server.port, key_path)
+        chan, guest = await open_guest(conn, size=(120, 36))
+        await wait_until(pilot, lambda: len(guest_apps(app)) == 1, "the guest's app")
+        (view,) = guest_apps(app)
+        await app.run_action("send")
+        await wait_until(pilot, lambda: "403 Forbidden" in screen_text(view), "the response")
+        guest_response = view.query_one(ResponseView)
+        guest_tabs = view.query_one("#request-tabs", TabbedContent)
+
+        app.query_one(ResponseView).action_show_tab("headers")  # the host looks around
+        app.query_one("#request-tabs", TabbedContent).active = "tab-options"
+        await wait_until(pilot, lambda: guest_response.active_tab == "headers", "headers")
+        await wait_until(pilot, lambda: guest_tabs.active == "tab-options", "options")
+        toggle_zoom(app.query_one(DiagnosisPane))
+        await wait_until(pilot, lambda: view.screen.maximized is not None, "the zoom")
+        assert view.screen.maximized is view.query_one(DiagnosisPane)
+        assert view.following
+
+        chan.write(b"\x1b")  # escape: the guest restores the layout itself
+        await wait_until(pilot, lambda: not view.following, "following to end")
+        assert "F3 follows it again" in screen_text(view)
+        app.query_one(ResponseView).action_show_tab("raw")  # no longer followed
+        await pilot.pause(0.3)
+        assert guest_response.active_tab == "headers"
+
+        chan.write(b"\x1bOR")  # F3: follow the host again, going where it is now
+        await wait_until(pilot, lambda: view.following, "following again")
+        await wait_until(pilot, lambda: guest_response.active_tab == "raw", "the raw tab")
+        assert view.screen.maximized is view.query_one(DiagnosisPane)
+        chan.write(b"\x11")
+        await asyncio.wait_for(guest.closed.wait(), 10)
         conn.close()
 
 

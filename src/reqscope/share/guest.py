@@ -18,29 +18,33 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from rich.console import Console
-from textual import work
+from textual import events, on, work
 from textual.actions import ActionParseResult
 from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import TabbedContent
 from textual.worker import get_current_worker
 
 from reqscope.core.model import Diagnosis, Exchange, Request, Session
 from reqscope.core.pairing.snapshot import Snapshot
 from reqscope.core.workspace import Workspace
 from reqscope.share.driver import TerminalLink, color_system_for, driver_for
-from reqscope.share.hub import INLINE_BYTES, Guest, GuestHub, snapshot_size
+from reqscope.share.hub import INLINE_BYTES, Guest, GuestHub, ViewState, snapshot_size
 from reqscope.share.keys import Role
+from reqscope.share.view import apply_view
 from reqscope.ui import app as ui_app
 from reqscope.ui.app import ACTIONS, ReqscopeApp
 from reqscope.ui.follow import ALLOWED_ACTIONS as VIEWER_ACTIONS
 from reqscope.ui.sending import SendResult
 from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane
 from reqscope.ui.widgets.request_editor import RequestEditor
-from reqscope.ui.widgets.response_view import ResponseView
+from reqscope.ui.widgets.response_view import ResponseView, tab_id
 from reqscope.ui.widgets.session_sidebar import SessionSidebar
 from reqscope.ui.widgets.url_bar import ValuesElsewhere
 
@@ -65,6 +69,14 @@ class _NullFile(io.StringIO):
 
 class GuestApp(ReqscopeApp):
     CSS_PATH = APP_CSS  # relative paths resolve next to the subclass's module
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "f3",
+            "follow_host",
+            "Follow host",
+            tooltip="Go where the host goes (tabs, finding, zoom); navigating yourself stops it",
+        ),
+    ]
 
     def __init__(self, link: TerminalLink, hub: GuestHub, guest: Guest, *, title: str = "") -> None:
         # The host's latest request is in the first frame (the response follows once indexed).
@@ -95,6 +107,12 @@ class GuestApp(ReqscopeApp):
         self._last_result: SendResult | None = None
         self._offered: Snapshot | None = None
         self.snapshots_shown = 0
+        # Following the host's view (on by default): where the host is, and where we went.
+        self.following = True
+        self._host_view = ViewState()
+        self._applied = ViewState()
+        self._inputs = 0  # keys and clicks so far: what tells our own navigation apart
+        self._inputs_at_apply = 0
 
     def _set_size_classes(self) -> None:
         """The sidebar starts hidden (ctrl+b shows it): a guest's session is a stand-in, the
@@ -108,6 +126,7 @@ class GuestApp(ReqscopeApp):
     def on_mount(self) -> None:  # Textual runs ReqscopeApp.on_mount after this one
         self.title = self._share_title or "reqscope · shared"
         self._apply_role()
+        self.watch(self.screen, "maximized", self._zoom_changed, init=False)
 
     def change_role(self, role: Role) -> None:
         """Called from the host's task; the guest's widgets are changed from the guest's own."""
@@ -155,6 +174,11 @@ class GuestApp(ReqscopeApp):
         return await super().run_action(action, default_namespace, namespaces)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Follow the host's view" if not self.following else "Stop following the host",
+            "Go where the host goes: request and response tabs, selected finding, zoom",
+            self.action_follow_host,
+        )
         for command in super().get_system_commands(screen):
             if command.title in GUEST_SYSTEM_COMMANDS:
                 yield command
@@ -189,6 +213,64 @@ class GuestApp(ReqscopeApp):
             self._hub.send(self.guest_id)
         else:
             self.notify("Only a driver can send; the host hands that role over", timeout=3)
+
+    # --- following the host's view ----------------------------------------------------------
+
+    def follow_view(self, view: ViewState) -> None:
+        """The host navigated (called from the host's task)."""
+        self.call_later(self._host_navigated, view)
+
+    def _host_navigated(self, view: ViewState) -> None:
+        self._host_view = view
+        if self.following:
+            self._go_to(view)
+
+    def _go_to(self, view: ViewState) -> None:
+        self._applied = view
+        self._inputs_at_apply = self._inputs
+        apply_view(self, view)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._inputs += 1
+        await super().on_event(event)
+
+    def action_follow_host(self) -> None:
+        self.following = not self.following
+        if self.following:
+            self._go_to(self._host_view)
+            self.notify("Following the host's view", timeout=3)
+        else:
+            self.notify("Your own view: F3 follows the host again", timeout=3)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id == "request-tabs":
+            wanted = self._applied.request_tab
+        else:
+            wanted = tab_id(self._applied.response_tab) if self._applied.response_tab else ""
+        if wanted and event.pane.id != wanted:
+            self._moved_away()
+
+    @on(DiagnosisPane.SelectionMoved)
+    def _finding_moved(self) -> None:
+        self._moved_away()
+
+    def _zoom_changed(self, maximized: Widget | None) -> None:
+        if ((maximized.id or "") if maximized is not None else "") != self._applied.zoomed:
+            self._moved_away()
+
+    def _moved_away(self) -> None:
+        """Somewhere else than the host's view. After a key or click of ours, we went there
+        ourselves: following ends, as in an editor's "follow participant". Otherwise a part
+        was built after we went to the host's view (the response tabs): go there again."""
+        if not self.following:
+            return
+        if self._inputs != self._inputs_at_apply:
+            self.following = False
+            self.notify("You left the host's view: F3 follows it again", timeout=3)
+        else:
+            self._go_to(self._host_view)
 
     # --- snapshots from the host -----------------------------------------------------------
 

@@ -18,11 +18,12 @@ from typing import Any, ClassVar
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from reqscope.core.pairing.snapshot import Snapshot
 from reqscope.share.driver import TerminalLink
@@ -31,9 +32,11 @@ from reqscope.share.guest import GuestApp
 from reqscope.share.hub import Guest, GuestHub
 from reqscope.share.keys import Role
 from reqscope.share.server import JoinRequest, ShareServer
+from reqscope.share.view import current_view
 from reqscope.ui import app as ui_app
 from reqscope.ui.app import ReqscopeApp
 from reqscope.ui.screens.confirm import ConfirmScreen
+from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane
 
 log = logging.getLogger("reqscope.share")
 
@@ -129,6 +132,16 @@ class HostApp(ReqscopeApp):
 
     def on_mount(self) -> None:  # Textual runs ReqscopeApp.on_mount after this one
         self.run_worker(self._start_sharing(), group="share", exit_on_error=False)
+        self.watch(self.screen, "maximized", lambda _pane: self._publish_view(), init=False)
+
+    @on(TabbedContent.TabActivated)
+    @on(DiagnosisPane.SelectionMoved)
+    def _navigated(self) -> None:
+        self._publish_view()
+
+    def _publish_view(self) -> None:
+        """Guests following the host's view go where the host goes (tabs, finding, zoom)."""
+        self.hub.show_view(current_view(self))
 
     async def _start_sharing(self) -> None:
         try:

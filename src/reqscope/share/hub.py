@@ -32,10 +32,23 @@ DEFAULT_MAX_GUESTS = 4
 INLINE_BYTES = 64 * 1024  # request + response bodies up to this are encoded on the loop
 
 
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """Where the host is looking, for guests who follow the host's view: the request and
+    response tabs, the selected finding, and the pane filling the screen ("" when none)."""
+
+    request_tab: str = ""
+    response_tab: str = ""
+    finding: int = 0
+    zoomed: str = ""
+
+
 class GuestView(Protocol):
     """What the hub needs from a guest's app."""
 
     def offer(self, snapshot: Snapshot) -> None: ...
+
+    def follow_view(self, view: ViewState) -> None: ...
 
     def change_role(self, role: Role) -> None: ...
 
@@ -56,6 +69,7 @@ class GuestHub:
         self.max_guests = max_guests
         self.guests: dict[str, Guest] = {}
         self.latest: Snapshot | None = None
+        self.view = ViewState()
         self.on_edit: Callable[[], object] = lambda: None  # an edit waits in `take_edit`
         self.on_send: Callable[[Guest], object] = lambda _guest: None
         self.on_change: Callable[[], object] = lambda: None  # roster or roles changed
@@ -124,6 +138,15 @@ class GuestHub:
             if guest.view is not None:
                 guest.view.offer(snapshot)
 
+    def show_view(self, view: ViewState) -> None:
+        """The host navigated (on its loop): guests following it go there too."""
+        if view == self.view:
+            return
+        self.view = view
+        for guest in list(self.guests.values()):
+            if guest.view is not None:
+                guest.view.follow_view(view)
+
     # --- roster ----------------------------------------------------------------------------
 
     @property
@@ -155,6 +178,7 @@ class GuestHub:
         guest.view = view
         if self.latest is not None:
             view.offer(self.latest)
+        view.follow_view(self.view)
 
     def leave(self, guest: Guest) -> None:
         if self.guests.pop(guest.guest_id, None) is not None:

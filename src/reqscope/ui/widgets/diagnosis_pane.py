@@ -275,6 +275,9 @@ class DiagnosisPane(Widget, can_focus=True):
         Binding("pageup", "page_up", "Scroll up", show=False),
     ]
 
+    class SelectionMoved(Message):
+        """The user selected another finding (a share host's guests may follow it)."""
+
     class FixRequested(Message):
         """The user asked to apply `fix` (which has an action) of `finding` and resend."""
 
@@ -391,14 +394,19 @@ class DiagnosisPane(Widget, can_focus=True):
         return True
 
     def action_select_next(self) -> None:
-        views = self._views
-        if views:
-            self.selected = min(self.selected + 1, len(views) - 1)
-            self._mark_selected()
+        if self._views:
+            self.select(self.selected + 1)
+            self.post_message(self.SelectionMoved())
 
     def action_select_previous(self) -> None:
         if self._views:
-            self.selected = max(self.selected - 1, 0)
+            self.select(self.selected - 1)
+            self.post_message(self.SelectionMoved())
+
+    def select(self, index: int) -> None:
+        """Select the finding at `index` (clamped to the findings shown)."""
+        if self._views:
+            self.selected = min(max(index, 0), len(self._views) - 1)
             self._mark_selected()
 
     def action_toggle_finding(self) -> None:

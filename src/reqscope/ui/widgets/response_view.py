@@ -289,6 +289,17 @@ class ResponseView(Widget):
 
     # --- actions ------------------------------------------------------------------------------
 
+    @property
+    def active_tab(self) -> str:
+        """The shown tab's name ("body", "headers" ...), "" before the tabs exist."""
+        tabs = self._tabs
+        return tabs.active.removeprefix(tab_id("")) if tabs is not None else ""
+
+    def select_tab(self, name: str) -> None:
+        """Show tab `name` without moving the focus (a share guest following the host)."""
+        if self._tabs is not None and name:
+            self._tabs.active = tab_id(name)
+
     def action_show_tab(self, name: str) -> None:
         tabs = self._tabs
         if tabs is None:
