@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reqscope.core.interop.curl import request_from_curl, to_curl
@@ -177,6 +177,14 @@ def normalised(request: Request) -> Request:
 
 @settings(max_examples=300, deadline=None)
 @given(requests())
+@example(  # found by this test: `"^"` in the quoted form value looked like cmd.exe quoting
+    Request(
+        url="https://0.test/",
+        body_kind=BodyKind.MULTIPART,
+        form=(FormField(name="0", value="^", content_type="text/plain"),),
+        options=RequestOptions(verify=False),
+    )
+)
 def test_round_trip(request: Request) -> None:
     command = to_curl(request, include_secrets=True)
     imported = request_from_curl(command)

@@ -58,6 +58,16 @@ def test_output_redirections_are_skipped_with_a_note() -> None:
     ]
 
 
+def test_a_caret_quote_inside_single_quotes_is_posix_text() -> None:
+    """What the curl export writes for a form value `^` (found by the round-trip test)."""
+    assert words("curl https://0.test/ -F '0=\"^\";type=text/plain'") == [
+        "curl",
+        "https://0.test/",
+        "-F",
+        '0="^";type=text/plain',
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

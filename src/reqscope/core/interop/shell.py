@@ -12,10 +12,14 @@ substitution, globbing and input redirection are refused with a message that say
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from reqscope.core.errors import InteropError
 from reqscope.core.interop.templates import env_reference, escape_literal
+
+_SINGLE_QUOTED = re.compile(r"'[^']*'")
+_CMD_EXE = re.compile(r'(?:^|\s)\^"| \^\r?\n')  # a word opening with ^", a ^ line end
 
 _BLANKS = " \t\r"
 _OPERATORS = "|&;"
@@ -327,10 +331,11 @@ def _has_more_than_comments(rest: str) -> bool:
 
 
 def _refuse_cmd_exe(text: str) -> None:
-    """Chrome's "Copy as cURL (cmd)" quotes for cmd.exe (`^"`, `^` line ends), a different
-    language whose result also depends on the Windows argument parser: refuse it clearly."""
-    stripped = text.rstrip()
-    if '^"' in text or stripped.endswith(" ^") or " ^\n" in text or " ^\r\n" in text:
+    """Chrome's "Copy as cURL (cmd)" quotes for cmd.exe (words opening with `^"`, `^` line
+    ends), a different language whose result also depends on the Windows argument parser:
+    refuse it clearly. A `^` inside single quotes is POSIX text (a form value `"^"`)."""
+    bare = _SINGLE_QUOTED.sub("''", text)
+    if _CMD_EXE.search(bare) or bare.rstrip().endswith(" ^"):
         raise InteropError(
             "this looks like a Windows cmd.exe command (^ quoting); "
             "copy it as 'cURL (bash)' instead"
