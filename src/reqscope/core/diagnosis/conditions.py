@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from re import Pattern
 from typing import Any
@@ -115,6 +115,11 @@ class Condition:
         gate = all(p.literals for p in self.body_any)
         literals = {lit for p in self.body_any for lit in p.literals} if gate else set()
         object.__setattr__(self, "_any_literals", tuple(sorted(literals)))
+
+    def __reduce__(self) -> tuple[type[Condition], tuple[Any, ...]]:
+        """Pickled as its fields (the knowledge-base cache): the derived checks are closures,
+        rebuilt by `__post_init__` when loaded."""
+        return (Condition, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     def holds_cheaply(self, facts: Facts) -> bool:
         """Whether every condition but the body regexes holds: what lets a rule be dropped

@@ -402,13 +402,19 @@ _CACHE_LOCK = threading.Lock()
 
 def load_knowledge_base(extra_dirs: Iterable[str | Path] = ()) -> KnowledgeBase:
     """The built-in rules plus the config directory's and each `extra_dirs`' rules, compiled
-    once per process for a given set of directories."""
+    once per process for a given set of directories (and kept on disk between runs:
+    kb_cache.py)."""
     dirs = tuple(str(Path(d).resolve()) for d in extra_dirs)
     key = (str(config_rules_dir()), *dirs)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is None:
-            cached = load_rule_files(builtin_rule_files(), user_rule_files(dirs))
+            from reqscope.core.diagnosis.kb_cache import cached_knowledge_base
+
+            builtin, user = builtin_rule_files(), user_rule_files(dirs)
+            cached = cached_knowledge_base(
+                [*builtin, *user], lambda: load_rule_files(builtin, user)
+            )
             _CACHE[key] = cached
         return cached
 
