@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from reqscope.lab.server import LabServer, running_lab
+
+# Property tests try the same examples on every run, so CI's verdict never rests on luck and
+# a failure is reproducible; `HYPOTHESIS_PROFILE=explore make test` looks for new ones.
+settings.register_profile("fixed", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
 @pytest.fixture(autouse=True, scope="session")
