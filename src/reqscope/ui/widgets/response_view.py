@@ -198,10 +198,13 @@ class ResponseView(Widget):
         """Show `exchange` with credentials masked by `redactor` (by header name when None).
         `document` is the body already built (and scrubbed) by the caller in a worker; without
         it the body is built here, in a thread worker."""
-        self._clear()
         if exchange is None:
+            self._clear()
             self.query_one(StatusLine).show_idle()
             return
+        # Replaced in place, not cleared first: hiding and showing again the notice, the
+        # timing bar and the tabs restyles them twice (each share guest paid it per response).
+        self._reset()
         self.exchange = exchange
         self.redactor = redactor if redactor is not None else Redactor()
         scrubbed_error = exchange.error
@@ -212,7 +215,9 @@ class ResponseView(Widget):
             self._notice(
                 transport_error_hint(scrubbed_error, self.redactor.url(exchange.request.url))
             )
+            self.query_one(TimingBar).show(None)
         else:
+            self.query_one("#response-notice", Static).display = False
             self.query_one(TimingBar).show(exchange.timings)
         self.query_one(StatusLine).show_exchange(replace(exchange, error=scrubbed_error))
         if self._tabs is not None:
@@ -243,14 +248,18 @@ class ResponseView(Widget):
         tabs.show_document(self._document)
 
     def _clear(self) -> None:
-        self._generation += 1
-        self.exchange = None
-        self._document = None
+        self._reset()
         self.query_one("#response-notice", Static).display = False
         self.query_one(TimingBar).show(None)
         if self._tabs is not None:
             self._tabs.display = False
             self._tabs.show_document(None)
+
+    def _reset(self) -> None:
+        """Forget the shown exchange (a body still being built for it is dropped)."""
+        self._generation += 1
+        self.exchange = None
+        self._document = None
         if self._save_prompt is not None:
             self._save_prompt.close()
 
