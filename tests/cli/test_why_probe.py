@@ -36,12 +36,14 @@ def test_text_shows_each_probe_before_and_after_then_verdicts_and_fix(
     lines = out.splitlines()
     sending = next(i for i, line in enumerate(lines) if line.startswith("  [1] "))
     assert "GET " in lines[sending] and "/403/akamai/products" in lines[sending]
-    assert lines[sending + 1].strip().startswith("change: set User-Agent: Mozilla/5.0")
+    assert lines[sending + 1].strip().startswith("change: set User-Agent to Mozilla/5.0")
     assert lines[sending + 2].strip().startswith("→ 200 OK")
     assert "fixed (403 → 200)" in lines[sending + 2]
     verdict = next(line for line in lines if "bot_detection" in line and "confirmed" in line)
     assert verdict.strip().startswith("✓ confirmed")
-    assert any(line.startswith("Minimal fix (200): set User-Agent: Mozilla/5.0") for line in lines)
+    assert any(
+        line.startswith("Minimal fix (200): set User-Agent to Mozilla/5.0") for line in lines
+    )
     assert any(line.strip().startswith("curl ") for line in lines)
 
 
@@ -107,7 +109,7 @@ def test_credentials_are_masked_in_probe_output(
     assert main([*args, "--probe"]) == 0
     out = capsys.readouterr().out
     assert token not in out
-    assert "Minimal fix (200): set Authorization: Bearer [redacted]" in out
+    assert "Minimal fix (200): set header Authorization: Bearer [redacted]" in out
 
     assert main([*args, "--probe", "--format", "json"]) == 0
     captured = capsys.readouterr()
@@ -115,7 +117,7 @@ def test_credentials_are_masked_in_probe_output(
     assert json.loads(captured.out)["minimal_fix"]["status"] == 200
 
     assert main([*args, "--probe", "--show-secrets"]) == 0
-    assert f"set Authorization: Bearer {token}" in capsys.readouterr().out
+    assert f"set header Authorization: Bearer {token}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

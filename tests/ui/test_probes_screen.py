@@ -77,7 +77,7 @@ async def test_a_post_is_resent_only_when_allowed(lab: LabServer) -> None:
         await pilot.press("p")
         await wait_for_text(pilot, "Allow resending POST")
         await pilot.click("#probe-unsafe")
-        await wait_for_text(pilot, "Minimal fix (201): set Content-Type: application/json")
+        await wait_for_text(pilot, "Minimal fix (201): set header Content-Type: application/json")
         await pilot.click("#probe-apply")
         await wait_until(pilot, lambda: len(app.workspace.history()) == 2, "the resend")
         assert app.workspace.history()[0].status == 201

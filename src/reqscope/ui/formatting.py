@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from reqscope.core.model import ErrorKind, TransportError
+from reqscope.core.model import ErrorKind, FixAction, TransportError
 
 _SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 
@@ -227,17 +227,7 @@ def transport_error_hint(error: TransportError, url: str) -> str:
 
 def describe_action(kind: str, name: str = "", value: str = "") -> str:
     """A FixAction as a short imperative, for the "try fix" hint (values drawn inert)."""
-    name, value = inert(name), inert(value)
-    labels = {
-        "set_header": f"set header {name}: {value}",
-        "remove_header": f"remove header {name}",
-        "set_method": f"change the method to {value or name}",
-        "use_https": "switch the URL to https",
-        "set_user_agent": f"set User-Agent to {value}" if value else "set a browser User-Agent",
-        "remove_query_param": f"remove query parameter {name}",
-        "set_query_param": f"set query parameter {name}={value}",
-        "fetch_csrf": "fetch a CSRF token, then resend",
-        "wait": f"wait {value} s, then resend" if value else "wait, then resend",
-        "preflight": "send the CORS preflight (OPTIONS)",
-    }
-    return labels.get(kind, inert(kind).replace("_", " "))
+    # Imported here: the diagnosis package loads its engine, which start-up does not need.
+    from reqscope.core.diagnosis.actions import describe_action as in_words
+
+    return in_words(FixAction(inert(kind), inert(name), inert(value)))

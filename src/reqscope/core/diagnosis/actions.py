@@ -28,6 +28,25 @@ REQUEST_CHANGING_KINDS = frozenset(
 _AUTH_HEADER_KINDS = (AuthKind.BEARER, AuthKind.BASIC)
 
 
+def describe_action(action: FixAction) -> str:
+    """One change in words, as an imperative: "set header X-CSRFToken: abc", "switch the URL
+    to https". The app's "press t to …" hint and the probes' tables both say it this way."""
+    name, value = action.name, action.value
+    labels = {
+        "set_header": f"set header {name}: {value}",
+        "remove_header": f"remove header {name}",
+        "set_method": f"change the method to {value or name}",
+        "use_https": "switch the URL to https",
+        "set_user_agent": f"set User-Agent to {value}" if value else "set a browser User-Agent",
+        "remove_query_param": f"remove query parameter {name}",
+        "set_query_param": f"set query parameter {name}={value}",
+        "fetch_csrf": "fetch a fresh CSRF token",
+        "wait": f"wait {value} s, then resend" if value else "wait, then resend",
+        "preflight": "send the CORS preflight (OPTIONS)",
+    }
+    return labels.get(action.kind, action.kind.replace("_", " "))
+
+
 def apply_fix_action(request: Request, action: FixAction) -> Request:
     """`request` with `action` applied (unchanged for `wait`, `fetch_csrf` and unknown kinds)."""
     kind = action.kind

@@ -15,6 +15,7 @@ import queue
 import socket
 import stat
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,11 +32,12 @@ class ChannelError(ReqscopeError):
 
 
 def runtime_dir() -> Path:
-    """Where leaders listen: `$XDG_RUNTIME_DIR/reqscope`, else `/tmp/reqscope-UID`."""
+    """Where leaders listen: `$XDG_RUNTIME_DIR/reqscope`, else `reqscope-UID` in the temporary
+    directory (`$TMPDIR`, usually /tmp)."""
     base = os.environ.get("XDG_RUNTIME_DIR", "")
     if base and Path(base).is_dir():
         return Path(base) / "reqscope"
-    return Path("/tmp") / f"reqscope-{os.getuid()}"  # checked: ours, 0700
+    return Path(tempfile.gettempdir()) / f"reqscope-{os.getuid()}"  # checked: ours, 0700
 
 
 def ensure_private_dir(directory: Path) -> Path:

@@ -10,7 +10,8 @@ only, and a stop at the first rate-limit or challenge sign. See docs/probes.md.
 
 from __future__ import annotations
 
-from reqscope.core.probes.describe import describe_action, describe_actions, notable_headers
+from reqscope.core.diagnosis.actions import describe_action
+from reqscope.core.probes.describe import describe_actions, notable_headers
 from reqscope.core.probes.experiment import (
     SAFE_METHODS,
     Experiment,

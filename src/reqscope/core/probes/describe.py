@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reqscope.core.diagnosis.actions import describe_action
 from reqscope.core.model import Exchange, FixAction
 
 # Response headers worth a glance in a probe's row: they say why the answer changed.
@@ -22,24 +23,6 @@ NOTABLE_HEADERS = (
     "x-cache",
 )
 NOTABLE_VALUE_CHARS = 60
-
-
-def describe_action(action: FixAction) -> str:
-    """One change as a short phrase: "set User-Agent: Mozilla/5.0 …", "switch to https"."""
-    name, value = action.name, action.value
-    labels = {
-        "set_header": f"set {name}: {value}",
-        "remove_header": f"remove {name}",
-        "set_method": f"method {value or name}",
-        "use_https": "switch to https",
-        "set_user_agent": f"set User-Agent: {value}" if value else "set a browser User-Agent",
-        "remove_query_param": f"remove query parameter {name}",
-        "set_query_param": f"set query parameter {name}={value}",
-        "fetch_csrf": "fetch a fresh CSRF token",
-        "wait": f"wait {value} s, then resend" if value else "wait, then resend",
-        "preflight": "send the CORS preflight (OPTIONS)",
-    }
-    return labels.get(action.kind, action.kind.replace("_", " "))
 
 
 def describe_actions(actions: Sequence[FixAction]) -> str:

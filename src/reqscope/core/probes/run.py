@@ -16,6 +16,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from reqscope.core.diagnosis import diagnose_full
+from reqscope.core.diagnosis.actions import describe_action
 from reqscope.core.diagnosis.kb import KnowledgeBase
 from reqscope.core.model import (
     BodyKind,
@@ -26,7 +27,6 @@ from reqscope.core.model import (
     RequestOptions,
 )
 from reqscope.core.probes import csrf
-from reqscope.core.probes.describe import describe_action
 from reqscope.core.probes.experiment import (
     SAFE_METHODS,
     Experiment,
