@@ -59,6 +59,8 @@ async def test_a_small_change_is_offered_at_once_and_redacted() -> None:
     view = joined(hub)
     hub.show(snapshot(f"http://127.0.0.1/x?k={SECRET}", SECRET.encode()), Redactor({SECRET}))
     assert len(view.offered) == 1  # no thread hop, no loop turn
+    hub.show(snapshot(f"http://127.0.0.1/x?k={SECRET}", SECRET.encode()), Redactor({SECRET}))
+    assert len(view.offered) == 1  # the same state again: guests have nothing to redo
     shown = view.offered[0]
     assert SECRET not in shown.request.url
     assert shown.exchange is not None and shown.exchange.response is not None

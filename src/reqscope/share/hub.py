@@ -1,11 +1,12 @@
 """The host's side of sharing: who is in, what they see, and what a driving guest may do.
 
 What guests see is the `reqscope follow` snapshot (one redacted line), encoded and decoded once
-per change and offered to every guest. A small one (the usual edit or refusal: well under a
-millisecond) is encoded right away on the host's loop, so guests start rendering before the
-host's own repaint; one with a big body goes to a thread of its own, so the host's event loop
-never waits on the redaction of megabytes. Each guest keeps only the latest snapshot it has not
-shown yet: a guest that renders slowly skips intermediate states, it never queues them.
+per change and offered to every guest. A small one (the usual edit or refusal: bodies up to
+16 KB, about a millisecond) is encoded right away on the host's loop, so guests start
+rendering before the host's own repaint; one with a big body goes to a thread of its own, so
+the host's event loop never waits on the redaction of megabytes. Each guest keeps only the
+latest snapshot it has not shown yet: a guest that renders slowly skips intermediate states,
+it never queues them.
 
 Roles are checked here, on the host, whatever a guest's app believes: a viewer's edit or send
 is dropped.
@@ -29,7 +30,7 @@ from reqscope.share.keys import Role
 log = logging.getLogger("reqscope.share")
 
 DEFAULT_MAX_GUESTS = 4
-INLINE_BYTES = 64 * 1024  # request + response bodies up to this are encoded on the loop
+INLINE_BYTES = 16 * 1024  # request + response bodies up to this are handled on the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,8 @@ class GuestHub:
         if seq < self._delivered:
             return  # a big body encoded on the thread, overtaken by a newer small change
         self._delivered = seq
+        if snapshot == self.latest:
+            return  # the host re-rendered what guests already show: nothing for them to do
         self.latest = snapshot
         self.published += 1
         for guest in list(self.guests.values()):

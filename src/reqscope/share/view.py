@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from reqscope.share.hub import ViewState
@@ -17,14 +18,18 @@ from reqscope.ui.widgets.response_view import ResponseView
 ZOOMABLE = ("response", "diagnosis")  # ids of the panes `z` fills the screen with
 
 
+def zoomed_id(maximized: Widget | None) -> str:
+    """The id of the pane filling the screen, "" when none does."""
+    return (maximized.id or "") if maximized is not None else ""
+
+
 def current_view(app: App[Any]) -> ViewState:
     main = app.screen_stack[0]
-    maximized = main.maximized
     return ViewState(
         request_tab=main.query_one("#request-tabs", TabbedContent).active,
         response_tab=main.query_one(ResponseView).active_tab,
         finding=main.query_one(DiagnosisPane).selected,
-        zoomed=(maximized.id or "") if maximized is not None else "",
+        zoomed=zoomed_id(main.maximized),
     )
 
 
@@ -41,7 +46,7 @@ def apply_view(app: App[Any], view: ViewState) -> None:
     if pane.selected != view.finding:
         pane.select(view.finding)
     maximized = main.maximized
-    if ((maximized.id or "") if maximized is not None else "") != view.zoomed:
+    if zoomed_id(maximized) != view.zoomed:
         if maximized is not None:
             main.minimize()
         if view.zoomed in ZOOMABLE:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -120,6 +120,9 @@ def freeze_heap() -> None:
 class ReqscopeApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "reqscope"
+    # Whose values the URL's {{variables}} take, when they expand on someone else's side (a
+    # share host's, a followed leader's): shown as such, never looked up in this process.
+    VARIABLES_HELD_BY = ""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual's
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual's
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -267,7 +270,8 @@ class ReqscopeApp(App[int]):
         editor = self.query_one(RequestEditor)
         if editor.request != workspace.current:
             editor.show(workspace.current)
-        editor.show_variables(self._variable_values())
+        held_by = self.VARIABLES_HELD_BY
+        editor.show_variables({} if held_by else self._variable_values(), held_by)
         self._publish()
 
     def _subtitle(self) -> str:
@@ -294,7 +298,7 @@ class ReqscopeApp(App[int]):
             self._redactor(),
         )
 
-    def _variable_values(self) -> Mapping[str, VariableValue]:
+    def _variable_values(self) -> dict[str, VariableValue]:
         context = self.variable_context
         values = {
             v.name: VariableValue(v.value, v.secret)

@@ -21,7 +21,6 @@ from reqscope.ui.widgets.diagnosis_pane import DiagnosisPane
 from reqscope.ui.widgets.request_editor import RequestEditor
 from reqscope.ui.widgets.response_view import ResponseView
 from reqscope.ui.widgets.session_sidebar import SessionSidebar
-from reqscope.ui.widgets.url_bar import ValuesElsewhere
 
 # A follower may look, search, copy and leave; every app action that edits, sends or writes is
 # off, including ones added to ACTIONS later, and so is the diagnosis pane's "try it".
@@ -32,6 +31,8 @@ BLOCKED_ACTIONS = frozenset(
 
 
 class FollowApp(ReqscopeApp):
+    VARIABLES_HELD_BY = "the leader's"
+
     def __init__(self, leader_id: str | None, directory: Path | None = None) -> None:
         super().__init__(Workspace(Session(name="following")))
         self._leader_id = leader_id
@@ -89,9 +90,6 @@ class FollowApp(ReqscopeApp):
                 history=(exchange,) if exchange is not None else (),
             )
             self.call_from_thread(self._show_snapshot, session, result)
-
-    def _variable_values(self) -> ValuesElsewhere:
-        return ValuesElsewhere("the leader's")
 
     def _subtitle(self) -> str:
         return f"{self._status_text} (read-only)"

@@ -294,8 +294,8 @@ class DiagnosisPane(Widget, can_focus=True):
         self.exchange: Exchange | None = None
         self.selected = 0
         self._views: list[FindingView] = []
-        self._ruled_out: Collapsible | None = None
-        self._ruled_out_text = HangingText([])
+        # The ruled-out list and its text, built with the first diagnosis that needs them.
+        self._ruled_out: tuple[Collapsible, HangingText] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(IDLE_TEXT, "$text-muted"), id="diagnosis-headline")
@@ -347,7 +347,7 @@ class DiagnosisPane(Widget, can_focus=True):
         for view in surplus:
             view.remove()
         if added:
-            container.mount_all(added, before=self._ruled_out)
+            container.mount_all(added, before=self._ruled_out[0] if self._ruled_out else None)
         self._show_ruled_out(diagnosis.ruled_out if diagnosis is not None else (), container)
         container.scroll_home(animate=False)
         self._mark_selected()
@@ -359,16 +359,16 @@ class DiagnosisPane(Widget, can_focus=True):
         if self._ruled_out is None:
             if not ruled:
                 return
-            self._ruled_out_text = HangingText(ruled_out_items(ruled))
-            self._ruled_out = Collapsible(
-                self._ruled_out_text, title=title, collapsed=True, id="ruled-out"
-            )
-            container.mount(self._ruled_out)
+            text = HangingText(ruled_out_items(ruled))
+            collapsible = Collapsible(text, title=title, collapsed=True, id="ruled-out")
+            self._ruled_out = (collapsible, text)
+            container.mount(collapsible)
             return
-        self._ruled_out.display = bool(ruled)
-        self._ruled_out.collapsed = True
-        self._ruled_out.title = title
-        self._ruled_out_text.show(ruled_out_items(ruled))
+        collapsible, text = self._ruled_out
+        collapsible.display = bool(ruled)
+        collapsible.collapsed = True
+        collapsible.title = title
+        text.show(ruled_out_items(ruled))
 
     def _mark_selected(self) -> None:
         for index, view in enumerate(self._views):

@@ -113,8 +113,8 @@ class RequestEditor(Vertical):
             self._options_form.show(request.options)
         self._label_tabs()
 
-    def show_variables(self, values: Mapping[str, VariableValue]) -> None:
-        self.query_one(UrlBar).show_variables(values)
+    def show_variables(self, values: Mapping[str, VariableValue], whose: str = "") -> None:
+        self.query_one(UrlBar).show_variables(values, whose)
 
     def _label_tabs(self) -> None:
         """Counts in the tab labels, so what a request carries is visible at a glance."""

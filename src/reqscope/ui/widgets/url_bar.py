@@ -8,7 +8,7 @@ A pasted (or entered) `curl ...` command is handed to the app to become the whol
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.highlighter import Highlighter
@@ -40,24 +40,6 @@ class VariableValue:
     secret: bool = False
 
 
-class ValuesElsewhere(Mapping[str, VariableValue]):
-    """For an app showing someone else's request (a follower, a share guest): every
-    `{{name}}` expands on their side, to a value this app does not have and must not guess
-    from its own environment."""
-
-    def __init__(self, whose: str) -> None:
-        self.whose = whose
-
-    def __getitem__(self, name: str) -> VariableValue:
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
 def normalise_method(text: str) -> str:
     """`get` -> `GET` for the standard methods; custom ones are kept as typed (methods are
     case-sensitive on the wire)."""
@@ -73,8 +55,9 @@ def looks_like_curl(text: str) -> bool:
     return is_curl_command(text)
 
 
-def variable_preview(url: str, values: Mapping[str, VariableValue]) -> Text:
-    """`{{base}} = http://… · {{token}} = •••••• · {{x}} undefined` for the URL's templates."""
+def variable_preview(url: str, values: Mapping[str, VariableValue], whose: str = "") -> Text:
+    """`{{base}} = http://… · {{token}} = •••••• · {{x}} undefined` for the URL's templates;
+    `{{base}} (the host's value)` for each when `whose` says they expand elsewhere."""
     preview = Text()
     seen: set[str] = set()
     for match in TEMPLATE_RE.finditer(url):
@@ -85,8 +68,8 @@ def variable_preview(url: str, values: Mapping[str, VariableValue]) -> Text:
         if preview:
             preview.append(" · ", style="dim")
         preview.append(match.group(), style=TEMPLATE_STYLE)
-        if isinstance(values, ValuesElsewhere):
-            preview.append(f" ({values.whose} value)", style="dim")
+        if whose:
+            preview.append(f" ({whose} value)", style="dim")
             continue
         found = values.get(name)
         if found is None:
@@ -172,7 +155,8 @@ class UrlBar(Vertical):
         super().__init__()
         self._method = method
         self._url = url
-        self._values: Mapping[str, VariableValue] = {}
+        self._values: dict[str, VariableValue] = {}
+        self._whose = ""  # "the host's": the values are someone else's, not shown here
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -194,13 +178,14 @@ class UrlBar(Vertical):
                 url_input.value = url
         self._refresh_preview()
 
-    def show_variables(self, values: Mapping[str, VariableValue]) -> None:
-        self._values = values if isinstance(values, ValuesElsewhere) else dict(values)
+    def show_variables(self, values: Mapping[str, VariableValue], whose: str = "") -> None:
+        self._values = dict(values)
+        self._whose = whose
         if self.children:
             self._refresh_preview()
 
     def _refresh_preview(self) -> None:
-        preview = variable_preview(self._url, self._values)
+        preview = variable_preview(self._url, self._values, self._whose)
         self.query_one("#preview", Static).update(preview)
 
     @on(Input.Changed, "#method, #url")
